@@ -1,0 +1,83 @@
+# The two commands a person needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/screening.tar.gz
+RASA_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+# Rasa 3.6 needs Python 3.10. Use $(PYTHON) if given, else a working python3.10 on
+# PATH, else one installed by pyenv.
+PYTHON ?= $(shell for c in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -1); do \
+             if $$c -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then echo $$c; break; fi; done)
+
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help install env train migrate run test test-python test-rasa validate bench lock clean
+
+help:
+	@echo "make run    set everything up (first time) and start the assistant"
+	@echo "make test   run the whole test suite"
+	@echo "make bench  run the benchmarks (results in bench/results, summary in BENCHMARKS.md)"
+
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Python 3.10 is needed (Rasa 3.6 supports 3.8-3.10) and none was found."; \
+	  echo "Install it, for example:  pyenv install 3.10.13   or   apt-get install python3.10 python3.10-venv"; \
+	  echo "or point to one:          make run PYTHON=/path/to/python3.10"; \
+	  exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check pip==24.2
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(VENV)/bin/pip check
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# A .env with fresh secret keys, made once from .env.example.
+.env: | $(STAMP)
+	@cp .env.example .env
+	@$(VENV)/bin/screening keys >> .env
+	@echo "Wrote .env with new keys (keep it private)."
+
+env: .env
+
+$(MODEL): $(RASA_INPUTS) | $(STAMP)
+	$(RASA) train --fixed-model-name screening --out models --quiet
+
+train: $(MODEL)
+
+migrate: .env
+	$(VENV)/bin/screening db upgrade
+
+run: install env train migrate
+	$(PY) -m screening.stack
+
+validate: $(STAMP)
+	$(RASA) data validate --fail-on-warnings
+
+test-rasa: validate $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out var/rasa-test/core --fail-on-prediction-errors
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out var/rasa-test/nlu
+
+test-python: $(STAMP) $(MODEL)
+	$(PY) -m pytest -q -ra
+
+test: test-rasa test-python
+
+bench: $(STAMP) $(MODEL)
+	$(PY) bench/run_all.py
+
+# Re-resolve the locked versions from requirements.in (needs the package index).
+lock:
+	rm -rf /tmp/screening-lock && $(PYTHON) -m venv /tmp/screening-lock
+	/tmp/screening-lock/bin/pip install --quiet pip==24.2 && /tmp/screening-lock/bin/pip install --quiet -r requirements.in
+	/tmp/screening-lock/bin/pip check && /tmp/screening-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf models var .pytest_cache

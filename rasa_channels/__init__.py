@@ -1,0 +1,1 @@
+"""Rasa input channels (adapters). Only the app talks to Rasa through these."""

@@ -1,0 +1,86 @@
+"""The channel the app (and tests) use to talk to Rasa.
+
+Like Rasa's REST channel, but:
+- the caller may send its own `message_id`: a retry with the same id is stored
+  once by the core, so a crash between "answer stored" and "reply delivered"
+  never doubles an answer;
+- `metadata.channel` says where the person is writing from (sms, web);
+- a turn that produced no reply (for example the action server was down)
+  answers 503, so the caller knows to retry with the same id;
+- bad requests get a 400 with a plain reason; message text is never logged.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 128
+MAX_TEXT_LENGTH = 5000
+CHANNELS = {"rest", "sms", "web", "test"}
+
+
+def _problem(status: int, reason: str):
+    return response.json({"error": reason}, status=status)
+
+
+def read_request(body: Any) -> tuple[dict | None, str | None]:
+    """The message fields, or a plain reason why the request is refused."""
+    if not isinstance(body, dict):
+        return None, "send a JSON object"
+    sender, text = body.get("sender"), body.get("message")
+    message_id, metadata = body.get("message_id"), body.get("metadata") or {}
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_ID_LENGTH:
+        return None, f"'sender' must be a string of 1 to {MAX_ID_LENGTH} characters"
+    if not isinstance(text, str):
+        return None, "'message' must be a string"
+    if message_id is not None and (not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_ID_LENGTH):
+        return None, f"'message_id' must be a string of 1 to {MAX_ID_LENGTH} characters"
+    if not isinstance(metadata, dict):
+        return None, "'metadata' must be an object"
+    channel = metadata.get("channel", "rest")
+    if channel not in CHANNELS:
+        return None, f"'metadata.channel' must be one of {sorted(CHANNELS)}"
+    return {"sender": sender, "text": text[:MAX_TEXT_LENGTH], "message_id": message_id,
+            "metadata": {"channel": channel}}, None
+
+
+class AppInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "app"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("app_channel_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_request: Request):
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            try:
+                body = request.json
+            except Exception:  # sanic raises on malformed JSON
+                return _problem(400, "the body is not valid JSON")
+            fields, reason = read_request(body)
+            if reason:
+                return _problem(400, reason)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(
+                    fields["text"], collector, fields["sender"], input_channel=self.name(),
+                    message_id=fields["message_id"], metadata=fields["metadata"]))
+            except Exception:
+                logger.error("app channel: the turn failed", exc_info=False)
+                return _problem(503, "the assistant could not answer; send the same message_id again")
+            if not collector.messages:
+                return _problem(503, "no reply was produced; send the same message_id again")
+            return response.json(collector.messages)
+
+        return hook

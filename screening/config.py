@@ -1,0 +1,34 @@
+"""Settings from the environment or a `.env` file (see `.env.example`)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'screening.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    encryption_key: str
+    secret_key: str
+    redis_url: str | None
+    public_base_url: str
+    app_port: int
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    # Values already in the environment win over the file.
+    load_dotenv(env_file or PROJECT_DIR / ".env", override=False)
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        encryption_key=os.environ.get("ENCRYPTION_KEY", ""),
+        secret_key=os.environ.get("SECRET_KEY", ""),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        app_port=int(os.environ.get("APP_PORT") or 8000),
+    )

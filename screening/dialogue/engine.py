@@ -1,0 +1,665 @@
+"""One turn of the screening conversation.
+
+`ScreeningEngine.handle(incoming)` takes what a person sent, works out what it
+means where they are in the screening, stores it, and returns the replies.
+Everything happens in one database transaction: a turn is stored whole or not
+at all. A message that arrives again with the same message key gets the stored
+replies back and changes nothing, so retries after a crash never double an
+answer.
+
+How a message is read, in order:
+  1. crisis words (English and Spanish, whatever the language) interrupt everything;
+  2. a clear command (skip, why, back, pause, stop, help, person, language);
+  3. the answer the current step expects (an option, a date, a town, needs);
+  4. the NLU model's intent, when it is confident;
+  5. otherwise one kind clarifying question, then an offer to skip.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from .. import interpret, need_words
+from ..citation_date import parse_citation_date
+from ..instrument import Instrument, Item, default_instrument
+from ..interpret import OptionChoice
+from ..location import resolve_location
+from ..needs import NEED_CATEGORIES
+from ..records.repository import DuplicateTurn, Repository, ScreeningRow, Unit
+from ..scoring import positive_needs, score_all
+from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
+from . import plan
+from .catalog import Catalog
+from .replies import Choice, Reply
+from .summary import ReferralSource, StatewideLines, summary_replies
+
+PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
+DEADLINE_DAYS = 45
+
+# NLU intents that name a command, and how sure the model must be to act on one.
+COMMAND_INTENTS = {
+    "skip": "skip", "dont_know": "dont_know", "ask_why": "why", "pause": "pause", "stop": "stop",
+    "help": "help", "request_human": "human", "change_answer": "back",
+    "language_english": "english", "language_spanish": "spanish",
+}
+INTENT_CONFIDENCE = 0.75
+CRISIS_INTENT_CONFIDENCE = 0.85
+YES_NO_INTENT_CONFIDENCE = 0.6
+LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
+CONTACT_OPTIONS = ("text", "call", "email", "none")
+# Steps the person cannot go back to with BACK.
+NOT_REVISITED = {"consent", "language"}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str                  # "rest", "sms", "web", "test"
+    sender_id: str                # the channel's id for the person (never stored in clear)
+    text: str
+    message_key: str | None = None   # the channel's message id: the same key is processed once
+    intent: str | None = None        # the NLU model's reading, a hint only
+    confidence: float = 0.0
+
+
+class ScreeningEngine:
+    def __init__(self, repository: Repository, *, instrument: Instrument | None = None,
+                 catalog: Catalog | None = None, referrals: ReferralSource | None = None,
+                 clock: Callable[[], datetime] = utc_now):
+        self.repository = repository
+        self.instrument = instrument or default_instrument()
+        self.catalog = catalog or Catalog()
+        self.referrals = referrals or StatewideLines(self.catalog)
+        self.clock = clock
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        now = self.clock()
+        message_key = incoming.message_key or f"generated:{uuid.uuid4()}"
+        for _ in range(3):
+            try:
+                with self.repository.transaction() as unit:
+                    participant = unit.participant_id(incoming.channel, incoming.sender_id, now)
+                    stored = unit.stored_replies(participant, message_key)
+                    if stored is not None:
+                        return [Reply.from_dict(r) for r in stored]
+                    turn = Turn(self, unit, participant, incoming, now)
+                    replies = turn.run()
+                    turn.save(message_key, replies)
+                    return replies
+            except DuplicateTurn:
+                continue  # another process stored this message first: read its replies
+        raise RuntimeError("a turn could not be stored")
+
+
+class Turn:
+    """One message being handled: the screening, what it holds, and the replies so far."""
+
+    def __init__(self, engine: ScreeningEngine, unit: Unit, participant_id: str, incoming: Incoming,
+                 now: datetime):
+        self.engine = engine
+        self.instrument = engine.instrument
+        self.catalog = engine.catalog
+        self.unit = unit
+        self.participant_id = participant_id
+        self.incoming = incoming
+        self.now = now
+        self.raw_text = incoming.text or ""
+        self.text = clean_message(self.raw_text)
+        self.replies: list[Reply] = []
+        self.row: ScreeningRow | None = unit.latest_screening(participant_id)
+        self.answers = unit.current_answers(self.row.id) if self.row else {}
+        self.needs: list[str] = list(unit.needs(self.row.id)) if self.row else []
+
+    # ---------------------------------------------------------------- basics
+    @property
+    def lang(self) -> str:
+        return self.row.language if self.row else "en"
+
+    @property
+    def state(self) -> dict:
+        return self.row.state
+
+    @property
+    def today(self) -> date:
+        return self.now.replace(tzinfo=timezone.utc).astimezone(PROGRAM_TIMEZONE).date()
+
+    def say(self, key: str, *, choices=(), footer: str = "", **values) -> None:
+        self.replies.append(Reply(self.catalog.say(self.lang, key, **values), tuple(choices), footer))
+
+    def option_sets(self) -> dict[str, tuple[str, ...]]:
+        return {item_id: a.option_ids for item_id, a in self.answers.items()}
+
+    def path(self) -> list[str]:
+        return plan.steps(
+            self.instrument, needs=self.needs, answers=self.option_sets(), state=self.state,
+            ask_language=not self.state.get("language_chosen_early"),
+            ask_contact_detail=bool(self.state.get("ask_contact_detail")))
+
+    def save(self, message_key: str, replies: list[Reply]) -> None:
+        self.row.updated_at = self.now
+        self.unit.save_screening(self.row)
+        turn_id = self.unit.save_turn(self.participant_id, message_key, self.row.id,
+                                      [r.as_dict() for r in replies], self.now)
+        channel = self.incoming.channel
+        self.unit.add_message(self.row.id, turn_id, "in", channel, self.text, self.now)
+        for reply in replies:
+            self.unit.add_message(self.row.id, turn_id, "out", channel,
+                                  reply.render(short_labels=channel == "sms"), self.now)
+
+    # ------------------------------------------------------------- dispatch
+    def run(self) -> list[Reply]:
+        if self.row is None:
+            self.start()
+            return self.replies
+        if not self.text:
+            self.say("empty_message")
+            return self.replies
+        if len(self.raw_text) > MAX_MESSAGE_CHARS:
+            self.say("long_message")
+        signal = interpret.crisis_signal(self.text)
+        if signal:
+            self.crisis(signal)
+            return self.replies
+        command = interpret.detect_command(self.text, self.lang)
+        if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
+            self.set_language("es")
+            self.say("language_switched")
+        if command in ("english", "spanish"):
+            self.set_language("es" if command == "spanish" else "en")
+            if self.row.step == "language":
+                self.say("language_set")
+                self.advance()
+            else:
+                self.say("language_switched")
+                self.prompt(self.row.step)
+        elif self.row.step == "done":
+            self.after_completion(command)
+        elif self.row.status in ("paused", "stopped") and self.row.consent is not False:
+            self.resume(command)
+        elif self.state.pop("after_crisis", False):
+            if command:
+                self.command(command)
+            else:
+                self.say("continue_ok")
+                self.prompt(self.row.step)
+        elif command:
+            self.command(command)
+        elif not self.answer_step():
+            intended = self.intent_command()
+            if intended == "crisis":
+                self.crisis("message")
+            elif intended:
+                self.command(intended)
+            else:
+                self.not_understood()
+        return self.replies
+
+    def intent_command(self) -> str | None:
+        intent, confidence = self.incoming.intent, self.incoming.confidence
+        if intent == "crisis" and confidence >= CRISIS_INTENT_CONFIDENCE:
+            return "crisis"
+        if intent in COMMAND_INTENTS and confidence >= INTENT_CONFIDENCE:
+            return COMMAND_INTENTS[intent]
+        return None
+
+    def intent_yes_no(self) -> str | None:
+        said = interpret.yes_or_no(self.text, self.lang)
+        if said:
+            return said
+        if self.incoming.confidence >= YES_NO_INTENT_CONFIDENCE:
+            return {"affirm": "yes", "deny": "no"}.get(self.incoming.intent or "")
+        return None
+
+    # ----------------------------------------------------------- life cycle
+    def start(self) -> None:
+        command = interpret.detect_command(self.text, "en")
+        spanish = command == "spanish" or (command != "english" and interpret.looks_spanish(self.text)) \
+            or self.incoming.intent == "language_spanish"
+        self.row = self.unit.create_screening(
+            self.participant_id, language="es" if spanish else "en", channel=self.incoming.channel,
+            instrument_id=self.instrument.id, instrument_version=self.instrument.version,
+            step="consent", now=self.now)
+        if spanish or command == "english":
+            self.state["language_chosen_early"] = True
+        signal = interpret.crisis_signal(self.text)
+        if signal:
+            self.crisis(signal)
+        else:
+            self.prompt("consent")
+
+    def resume(self, command: str | None) -> None:
+        if command in ("pause", "stop", "help"):
+            self.command(command)
+            return
+        self.row.status = "started"
+        if command == "human":
+            self.flag("person_requested", "asked")
+            self.say("human_ack")
+        else:
+            self.say("welcome_back")
+        self.prompt(self.row.step)
+
+    def after_completion(self, command: str | None) -> None:
+        if command == "human" or self.intent_command() == "human":
+            self.flag("person_requested", "asked")
+            self.say("human_ack")
+        elif command == "help":
+            self.say("help_text")
+        else:
+            self.say("already_done", code=self.row.completion_code)
+
+    def set_language(self, language: str) -> None:
+        self.row.language = language
+        self.state["language_chosen_early"] = self.state.get("language_chosen_early") or \
+            self.row.step == "consent"
+
+    def flag(self, kind: str, reason: str) -> None:
+        self.unit.add_flag(self.row.id, kind, reason, self.now)
+
+    def crisis(self, signal: str) -> None:
+        self.flag("crisis", signal)
+        self.say("crisis")
+        if signal == "overdose":
+            self.say("crisis_overdose")
+        self.say("crisis_flagged")
+        self.say("crisis_continue")
+        self.state["after_crisis"] = True
+
+    # -------------------------------------------------------------- moving
+    def advance(self) -> None:
+        current = self.row.step
+        following = plan.next_step(self.path(), current)
+        if current not in NOT_REVISITED:
+            self.state.setdefault("history", []).append(current)
+        self.go(following)
+
+    def go(self, step: str) -> None:
+        self.row.step = step
+        self.state.pop("misses", None)
+        if step == "done":
+            self.finish()
+        else:
+            self.prompt(step)
+
+    def finish(self) -> None:
+        self.row.status = "completed"
+        self.row.completed_at = self.now
+        code = self.row.completion_code or self.unit.issue_completion_code(self.row)
+        screened = positive_needs(score_all(self.instrument, self.option_sets()))
+        self.replies += summary_replies(
+            self.catalog, self.engine.referrals, language=self.lang, own_needs=self.needs,
+            screened_needs=screened, code=code, completed_on=self.today, deadline=self.row.deadline)
+
+    # ------------------------------------------------------------- prompts
+    def prompt(self, step: str) -> None:
+        kind, _, name = step.partition(":")
+        if kind == "consent":
+            if not self.state.get("welcomed"):
+                self.replies += [Reply(p) for p in self.catalog.paragraphs(self.lang, "welcome")]
+                self.state["welcomed"] = True
+            self.say("consent_ask")
+        elif kind == "language":
+            self.say("language_ask", choices=[Choice(n, label, label) for n, (_, label)
+                                              in enumerate(LANGUAGE_OPTIONS, start=1)],
+                     footer=self.catalog.say(self.lang, "reply_single", count=len(LANGUAGE_OPTIONS)))
+        elif kind == "citation":
+            self.say("citation_ask")
+        elif kind == "needs":
+            labels = [self.catalog.need_label(self.lang, n) for n in NEED_CATEGORIES]
+            self.say("needs_ask", choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)],
+                     footer=self.catalog.say(self.lang, "reply_multi"))
+        elif kind == "needs_rank":
+            labels = [self.catalog.need_label(self.lang, n) for n in self.needs]
+            example = " ".join(str(n) for n in range(len(self.needs), 0, -1))
+            self.say("needs_rank_ask", example=example,
+                     choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)])
+        elif kind == "permission":
+            if not self.state.get("privacy_noted"):
+                self.say("privacy_note")
+                self.state["privacy_noted"] = True
+            self.say("block_permission", topic=self.catalog.say(self.lang, f"block_topic.{name}"))
+        elif kind == "item":
+            self.ask_item(self.instrument.item(name))
+        elif kind == "item_text":
+            self.say("item_text_ask")
+        elif kind == "location":
+            self.say("location_ask")
+        elif kind == "location_choice":
+            towns = self.state.get("candidates", [])
+            self.say("location_choose", choices=[Choice(n, t, t) for n, t in enumerate(towns, start=1)])
+        elif kind == "contact":
+            labels = [self.catalog.say(self.lang, f"contact_option.{o}") for o in CONTACT_OPTIONS]
+            self.say("contact_ask", choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)],
+                     footer=self.catalog.say(self.lang, "reply_single", count=len(CONTACT_OPTIONS)))
+        elif kind == "contact_detail":
+            self.say("contact_detail_email" if self.row.contact_preference == "email" else "contact_detail_phone")
+
+    def item_wording(self, item: Item) -> str:
+        gender = self.answers.get("gender")
+        if item.text_for_man and gender and "man" in gender.option_ids:
+            return item.text_for_man[self.lang]
+        return item.text[self.lang]
+
+    def item_footer(self, item: Item) -> str:
+        if item.kind == "multi":
+            return self.catalog.say(self.lang, "reply_multi")
+        return self.catalog.say(self.lang, "reply_single", count=len(item.options))
+
+    def ask_item(self, item: Item) -> None:
+        block = self.instrument.block_of(item.id)
+        if block.lead_in and item.id == block.items[0]:
+            self.replies.append(Reply(block.lead_in[self.lang]))
+        path = self.path()
+        numbers = plan.question_numbers(path)
+        progress = self.catalog.say(self.lang, "question_progress", number=numbers.get(f"item:{item.id}", 0),
+                                    total=len(numbers))
+        parts = [progress]
+        if item.stem:
+            parts.append(item.stem[self.lang])
+        parts.append(self.item_wording(item))
+        if item.help:
+            parts.append(item.help[self.lang])
+        choices = tuple(Choice(o.number, o.label[self.lang], o.short[self.lang]) for o in item.options)
+        self.replies.append(Reply("\n".join(parts), choices, self.item_footer(item)))
+
+    # ------------------------------------------------------------ commands
+    def command(self, command: str) -> None:
+        step = self.row.step
+        if command in ("skip", "dont_know"):
+            self.skip(command)
+        elif command == "why":
+            self.explain()
+        elif command == "pause":
+            self.row.status = "paused"
+            self.say("pause_ack")
+        elif command == "stop":
+            if step == "consent":
+                self.decline()
+            else:
+                self.row.status = "stopped"
+                self.say("stop_ack")
+        elif command == "help":
+            self.say("help_text")
+        elif command == "human":
+            self.flag("person_requested", "asked")
+            self.say("human_ack")
+            self.prompt(step)
+        elif command == "back":
+            self.back()
+
+    def skip(self, how: str) -> None:
+        kind, _, name = self.row.step.partition(":")
+        if kind == "consent":
+            self.say("consent_explain")
+            self.say("consent_reask")
+            return
+        if kind == "item":
+            self.store_answer(self.instrument.item(name), (), None, skip_reason=how)
+        elif kind == "permission":
+            self.decline_block(name)
+            return
+        self.say("dont_know" if how == "dont_know" else "skipped")
+        self.advance()
+
+    def explain(self) -> None:
+        kind, _, name = self.row.step.partition(":")
+        if kind == "item":
+            item = self.instrument.item(name)
+            self.replies.append(Reply(item.why[self.lang], footer=self.item_footer(item)))
+            return
+        key = {"consent": "why_consent", "language": "why_language", "citation": "why_citation",
+               "needs": "why_needs", "needs_rank": "why_needs", "location": "why_location",
+               "location_choice": "why_location", "contact": "why_contact", "contact_detail": "why_contact",
+               "permission": "why_block"}.get(kind, "why_default")
+        self.say(key)
+        if kind == "consent":
+            self.say("consent_reask")
+
+    def back(self) -> None:
+        history = self.state.get("history") or []
+        if not history:
+            self.say("back_nothing")
+            self.prompt(self.row.step)
+            return
+        previous = history.pop()
+        if previous.startswith("permission:"):
+            self.state["declined_blocks"] = [b for b in self.state.get("declined_blocks", [])
+                                             if b != previous.split(":", 1)[1]]
+        self.say("back_ack")
+        self.go(previous)
+
+    def decline(self) -> None:
+        self.row.consent = False
+        self.row.status = "stopped"
+        self.say("consent_declined")
+
+    def decline_block(self, block_id: str) -> None:
+        block = self.instrument.block(block_id)
+        declined = self.state.setdefault("declined_blocks", [])
+        if block_id not in declined:
+            declined.append(block_id)
+        for item_id in block.items:
+            if plan.item_is_asked(self.instrument, item_id, self.option_sets()):
+                self.store_answer(self.instrument.item(item_id), (), None, skip_reason=plan.ANSWERED_SKIP_BLOCK)
+        self.say("block_skipped")
+        self.advance()
+
+    def not_understood(self) -> None:
+        misses = self.state.get("misses", 0) + 1
+        self.state["misses"] = misses
+        kind, _, name = self.row.step.partition(":")
+        if kind == "consent":
+            self.say("consent_explain")
+            self.say("consent_reask")
+            return
+        hints = {"citation": "citation_unreadable", "location": "location_unknown",
+                 "location_choice": "location_unknown", "contact_detail": "contact_detail_bad"}
+        if kind in hints and misses < 2:
+            self.say(hints[kind])
+            return
+        if kind == "item":
+            hint = self.item_footer(self.instrument.item(name))
+        elif kind in ("permission",):
+            hint = self.catalog.say(self.lang, "reply_yes_no")
+        elif kind in ("language", "contact"):
+            hint = self.catalog.say(self.lang, "reply_single", count=len(
+                LANGUAGE_OPTIONS if kind == "language" else CONTACT_OPTIONS))
+        else:
+            hint = ""
+        self.say("clarify_offer_skip" if misses >= 2 else "clarify", hint=hint)
+
+    # ------------------------------------------------------------- answers
+    def answer_step(self) -> bool:
+        """Read the message as the answer the current step expects; False when it is not one."""
+        kind, _, name = self.row.step.partition(":")
+        handler = {
+            "consent": self.on_consent, "language": self.on_language, "citation": self.on_citation,
+            "needs": self.on_needs, "needs_rank": self.on_needs_rank, "permission": self.on_permission,
+            "item": self.on_item, "item_text": self.on_item_text, "location": self.on_location,
+            "location_choice": self.on_location_choice, "contact": self.on_contact,
+            "contact_detail": self.on_contact_detail,
+        }[kind]
+        return handler(name)
+
+    def on_consent(self, _name: str) -> bool:
+        said = self.intent_yes_no()
+        if said == "yes":
+            self.row.consent = True
+            self.row.status = "started"
+            self.advance()
+            return True
+        if said == "no":
+            self.decline()
+            return True
+        if self.row.consent is False:
+            self.say("declined_return")
+            return True
+        return False
+
+    def on_language(self, _name: str) -> bool:
+        choices = [OptionChoice(code, n, (label, code)) for n, (code, label) in enumerate(LANGUAGE_OPTIONS, 1)]
+        chosen = interpret.match_single(self.text, choices, self.lang)
+        if not chosen:
+            return False
+        self.row.language = chosen
+        self.say("language_set")
+        self.advance()
+        return True
+
+    def on_citation(self, _name: str) -> bool:
+        parsed = parse_citation_date(self.text, self.today, self.lang)
+        if parsed.value is None:
+            if parsed.problem in ("future", "too_old"):
+                self.say(f"citation_{parsed.problem}")
+                return True
+            return False
+        self.row.citation_date = parsed.value
+        self.row.deadline = parsed.value + timedelta(days=DEADLINE_DAYS)
+        late = self.row.deadline < self.today
+        self.say("citation_late" if late else "citation_saved",
+                 deadline=self.catalog.long_date(self.lang, self.row.deadline))
+        self.advance()
+        return True
+
+    def on_needs(self, _name: str) -> bool:
+        found = list(need_words.needs_from_text(self.text, self.lang))
+        if found == ["other"] and self.intent_command():
+            return False
+        self.needs = found
+        self.unit.replace_needs(self.row.id, found, self.now)
+        if found:
+            self.unit.add_need_statement(self.row.id, self.text, self.now)
+            self.say("needs_got", needs=self.catalog.need_list(self.lang, found))
+        else:
+            self.say("needs_none")
+        self.advance()
+        return True
+
+    def on_needs_rank(self, _name: str) -> bool:
+        ranked = need_words.parse_ranking(self.text, self.needs)
+        if ranked is None:
+            return False
+        self.needs = list(ranked)
+        self.unit.replace_needs(self.row.id, ranked, self.now)
+        self.say("needs_ranked", first=self.catalog.need_label(self.lang, ranked[0]).lower())
+        self.advance()
+        return True
+
+    def on_permission(self, name: str) -> bool:
+        said = self.intent_yes_no()
+        if said == "yes":
+            self.advance()
+            return True
+        if said == "no":
+            self.decline_block(name)
+            return True
+        return False
+
+    def on_item(self, name: str) -> bool:
+        item = self.instrument.item(name)
+        choices = [OptionChoice(o.id, o.number, o.phrases(self.lang)) for o in item.options]
+        if item.kind == "multi":
+            chosen = interpret.match_multi(self.text, choices, self.lang, item.none_option)
+        else:
+            single = interpret.match_single(self.text, choices, self.lang)
+            chosen = (single,) if single else None
+        if not chosen:
+            return False
+        self.store_answer(item, tuple(chosen), self.text)
+        if item.crisis_when_positive and any(item.option(o).positive for o in chosen):
+            self.crisis("phq9_item9")
+            self.move_on_quietly()
+            return True
+        self.advance()
+        return True
+
+    def move_on_quietly(self) -> None:
+        """Take the next step without asking it: the person first sees the crisis lines."""
+        current = self.row.step
+        self.state.setdefault("history", []).append(current)
+        self.row.step = plan.next_step(self.path(), current)
+        if self.row.step == "done":
+            self.finish()
+
+    def on_item_text(self, name: str) -> bool:
+        item = self.instrument.item(name)
+        previous = self.answers.get(name)
+        self.store_answer(item, previous.option_ids if previous else (), self.text)
+        self.advance()
+        return True
+
+    def store_answer(self, item: Item, option_ids: tuple[str, ...], free_text: str | None,
+                     skip_reason: str | None = None) -> None:
+        self.unit.add_answer(self.row.id, item.id, option_ids=option_ids, free_text=free_text,
+                             skip_reason=skip_reason, language=self.lang, now=self.now)
+        self.answers = self.unit.current_answers(self.row.id)
+        self.unit.save_domain_results(self.row.id, score_all(self.instrument, self.option_sets()), self.now)
+
+    def on_location(self, _name: str) -> bool:
+        found = resolve_location(self.text)
+        if found.place:
+            self.set_place(found.place.zip_code, found.place.town)
+            return True
+        if found.problem == "ambiguous" and found.candidates:
+            self.state["candidates"] = list(found.candidates)
+            self.row.step = "location_choice"
+            self.prompt("location_choice")
+            return True
+        if found.problem == "not_massachusetts":
+            self.say("location_not_ma")
+            return True
+        return False
+
+    def on_location_choice(self, _name: str) -> bool:
+        towns = self.state.get("candidates", [])
+        chosen = interpret.match_single(
+            self.text, [OptionChoice(t, n, (t,)) for n, t in enumerate(towns, start=1)], self.lang)
+        if chosen:
+            found = resolve_location(chosen)
+            if found.place:
+                self.set_place(found.place.zip_code, found.place.town)
+                return True
+        return self.on_location("")
+
+    def set_place(self, zip_code: str | None, town: str) -> None:
+        self.row.location_zip = zip_code
+        self.row.location_town = town
+        self.state.pop("candidates", None)
+        self.say("location_saved", town=town)
+        self.advance()
+
+    def on_contact(self, _name: str) -> bool:
+        labels = [(o, self.catalog.say(self.lang, f"contact_option.{o}")) for o in CONTACT_OPTIONS]
+        chosen = interpret.match_single(
+            self.text, [OptionChoice(o, n, (label, o)) for n, (o, label) in enumerate(labels, start=1)], self.lang)
+        if not chosen:
+            return False
+        self.row.contact_preference = chosen
+        if chosen in ("text", "call") and self.incoming.channel == "sms":
+            self.row.contact_detail_enc = self.unit.cipher.encrypt(self.incoming.sender_id)
+        self.state["ask_contact_detail"] = chosen == "email" or (
+            chosen in ("text", "call") and self.incoming.channel != "sms")
+        self.advance()
+        return True
+
+    def on_contact_detail(self, _name: str) -> bool:
+        detail = self.text.strip()
+        digits = re.sub(r"\D", "", detail)
+        if self.row.contact_preference == "email":
+            valid = bool(EMAIL.match(detail))
+        else:
+            valid = len(digits) == 10 or (len(digits) == 11 and digits.startswith("1"))
+        if not valid:
+            return False
+        self.row.contact_detail_enc = self.unit.cipher.encrypt(detail)
+        self.say("contact_saved")
+        self.advance()
+        return True

@@ -1,0 +1,120 @@
+"""Screenings as data for a program: JSON lines and FHIR R4 QuestionnaireResponse."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterator
+
+from sqlalchemy import select
+
+from .instrument import Instrument, default_instrument
+from .records import models as m
+from .records.repository import Unit
+
+NOTICE_42_CFR_PART_2 = (
+    "This record is protected by federal confidentiality rules (42 CFR part 2). Federal rules prohibit any "
+    "further disclosure of this record unless further disclosure is expressly permitted by the written consent "
+    "of the individual whose information is being disclosed or as otherwise permitted by 42 CFR part 2.")
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() + ("Z" if isinstance(value, datetime) else "")
+
+
+def screening_records(unit: Unit, instrument: Instrument | None = None,
+                      include_text: bool = False) -> Iterator[dict[str, Any]]:
+    """One dict per screening, oldest first, in the export contract's shape."""
+    instrument = instrument or default_instrument()
+    ids = unit.conn.execute(select(m.screenings.c.id).order_by(m.screenings.c.started_at, m.screenings.c.id)).scalars()
+    for screening_id in list(ids):
+        yield screening_record(unit, screening_id, instrument, include_text)
+
+
+def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
+                     include_text: bool = False) -> dict[str, Any]:
+    row = unit.screening(screening_id)
+    answers: dict[str, Any] = {}
+    texts = {}
+    if include_text:
+        for r in unit.conn.execute(select(m.answers.c.item_id, m.answers.c.version, m.answers.c.free_text_enc)
+                                   .where(m.answers.c.screening_id == screening_id)):
+            texts[(r.item_id, r.version)] = unit.cipher.decrypt(r.free_text_enc)
+    for item_id, answer in unit.current_answers(screening_id).items():
+        item = instrument.item(item_id)
+        entry = {
+            "option_ids": list(answer.option_ids),
+            "short_labels": [item.option(o).short["en"] for o in answer.option_ids],
+            "skipped": answer.skipped,
+            "skip_reason": answer.skip_reason,
+            "language": answer.language,
+            "translation_review": instrument.translation_review(answer.language),
+            "answered_at": _iso(answer.answered_at),
+            "times_changed": answer.version - 1,
+        }
+        if item.loinc:
+            entry["loinc"] = item.loinc
+        if include_text:
+            entry["free_text"] = texts.get((item_id, answer.version))
+        answers[item_id] = entry
+    domains = {
+        r.domain: {"need": r.need, "positive": r.positive, "complete": r.complete, "score": r.score}
+        for r in unit.conn.execute(select(m.domain_results).where(m.domain_results.c.screening_id == screening_id))
+    }
+    flags = [
+        {"kind": r.kind, "reason": r.reason, "created_at": _iso(r.created_at)}
+        for r in unit.conn.execute(select(m.flags).where(m.flags.c.screening_id == screening_id).order_by(m.flags.c.id))
+    ]
+    return {
+        "id": row.id,
+        "status": row.status,
+        "consent": row.consent,
+        "language": row.language,
+        "channel": row.channel,
+        "instrument": {"id": row.instrument_id, "version": row.instrument_version},
+        "started_at": _iso(row.started_at),
+        "completed_at": _iso(row.completed_at),
+        "citation_date": _iso(row.citation_date),
+        "deadline": _iso(row.deadline),
+        "location": {"zip": row.location_zip, "town": row.location_town},
+        "contact_preference": row.contact_preference,
+        "completion_code": row.completion_code,
+        "answers": answers,
+        "domains": domains,
+        "self_identified_needs": list(unit.needs(screening_id)),
+        "flags": flags,
+        "referrals": [],
+    }
+
+
+def questionnaire_response(record: dict[str, Any], instrument: Instrument | None = None) -> dict[str, Any]:
+    """A FHIR R4 QuestionnaireResponse for one exported screening record."""
+    instrument = instrument or default_instrument()
+    items = []
+    for item_id, answer in record["answers"].items():
+        item = instrument.item(item_id)
+        entry: dict[str, Any] = {"linkId": item_id, "text": item.text["en"]}
+        if item.loinc:
+            entry["code"] = [{"system": "http://loinc.org", "code": item.loinc}]
+        if answer["option_ids"]:
+            entry["answer"] = [{"valueCoding": {
+                "system": f"urn:needs-screening:{instrument.id}:{item_id}",
+                "code": option_id,
+                "display": item.option(option_id).label["en"]}} for option_id in answer["option_ids"]]
+        items.append(entry)
+    for domain_id, result in record["domains"].items():
+        domain = instrument.domain(domain_id)
+        if domain.loinc and result["score"] is not None:
+            items.append({"linkId": f"{domain_id}_total", "code": [{"system": "http://loinc.org", "code": domain.loinc}],
+                          "answer": [{"valueInteger": result["score"]}]})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": record["id"],
+        "meta": {"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "42CFRPart2"}]},
+        "text": {"status": "additional", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{NOTICE_42_CFR_PART_2}</div>'},
+        "questionnaire": f"http://loinc.org/q/{instrument.panel_loinc}",
+        "status": "completed" if record["status"] == "completed" else "in-progress",
+        "authored": record["completed_at"] or record["started_at"],
+        "language": record["language"],
+        "item": items,
+    }

@@ -1,0 +1,677 @@
+"""Reading a person's reply: which option, yes or no, a command, a crisis, Spanish or not.
+
+Pure Python (no Rasa, no web framework). The word lists are data in
+`content/lexicon/en.yaml` and `content/lexicon/es.yaml`; both are always read together,
+so English and Spanish yes/no words, number words and commands are understood whatever
+the screening's language. (The `language` arguments are accepted for the dialogue
+engine's convenience and for future use; no word in the lists means one thing in one
+language and another thing in the other as a whole answer. The one overlap handled by
+position: Spanish "y" ("and") joins choices in a list, while "y" alone is English
+shorthand for yes.)
+
+Every rule below answers "not sure" (None) rather than guess: the engine then asks again,
+which costs a person one more text, while a wrong guess would save a wrong answer.
+
+Text. Comparisons use `normalize(text)` (lower case, no accents, no punctuation, emoji as
+words), split into words, with apostrophes dropped ("don't" = "dont", curly phone
+apostrophes too), hyphens and slashes read as spaces, and a letter typed 3+ times in a row
+shortened ("yesss" -> "yes"). Yes/no words and commands also ignore doubled letters
+("yess", "stopp"). Lexicon entries go through the same steps.
+
+match_single, in order:
+  1. A number: the whole answer, after filler such as "option", "the", "I'd say",
+     "please", is a digit ("2", "#2", "2.", "2nd", "2do") or a number word ("two", "dos",
+     "second", "segundo", "the second one"). Out of range -> None.
+  2. An option's phrase appears in the answer, word for word ("i'd say sometimes true
+     honestly"). Phrases shorter than 4 characters ("No", "Sí", "Yes") count only as the
+     whole answer (after filler), so "no idea" is not "No". A phrase within
+     NEGATION_REACH (2) words after a negator ("not often", "not very often", "no mold")
+     does not count, unless the phrase is itself negative ("no, nunca", "not at all").
+     A phrase inside a longer matched phrase of another option does not count ("fairly
+     often" beats "often"). Two different options named -> None.
+  3. Yes/no words ("yeah", "nope", "claro", "👍") when exactly one option has a phrase
+     from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No", "Never",
+     "Nunca", "Not at all"...). So "no" / "nope" choose "Never true" or PHQ "Not at all";
+     "yes" chooses nothing there, nor an option whose synonym is "fine" or "SSI".
+  4. Typos (rapidfuzz `fuzz.ratio`, 0-100) between the option phrases and windows of the
+     answer's words: best score >= FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN
+     (10) points above the next option, the window starting with the phrase's first
+     letter, phrases of 4+ characters only. 80 accepts one wrong, missing or extra letter
+     in a 5-letter word ("nevr", "nunka", "ofen") and two in longer phrases ("somtims");
+     the first-letter rule keeps real words out ("ever" is not "never", "infrequently"
+     is not "frequently"); the margin keeps an answer between two options unsure.
+  Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
+  must name the same option as the words, otherwise None ("2 times a week" -> None).
+
+match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
+be understood: option numbers, option phrases (as above, any length), joining and filler
+words ("and", "y", "also", "I have"), and leftover words that match one option by typo.
+Any other word -> None ("everything except mold", "not pests"). "1-3" (a range or two
+numbers?) -> None. "13" is option 13, not 1 and 3. The none option cannot be combined.
+"none" when the question has no none option -> () (understood: nothing chosen).
+
+yes_or_no: the whole answer, after politeness filler, is a yes or no phrase, or is made
+only of yes words ("sí 👍", "ok sure") or only of no words ("no nope"). Longer answers
+("no one helps me", "yes but not now") and mixed ones ("yeah no") -> None.
+
+detect_command: the whole message is a command phrase, with at most MAX_COMMAND_FILLERS
+(2) filler phrases around it ("ok stop please", "en español por favor"). "I need help
+with housing" and "the bus stop is far" are not commands. "I need help" alone is not
+the help command either (it may be a need; the language model decides).
+
+crisis_signal (a safety net under the language model; English and Spanish always):
+  - Phrases per kind in the lexicon, matched word by word after contractions are
+    spelled out ("hes gonna" -> "he is going to", "wanna" -> "want to"). Words of 4+
+    letters may carry one typo (optimal string alignment distance, so a swap of two
+    letters is one typo; first letter right): "kil myself", "suicde", "sucide". Shorter
+    words ("die", "od") must be exact. One typo, not two, even for long words: with two,
+    "overdue" (rent!) would read as "overdose". Everyday words one typo away from a
+    crisis word ("overdone", "overdoing", "odd") and idioms around a crisis phrase
+    ("it took too much time", "cortarme el pelo") are listed in the lexicon's not_crisis;
+    a match that overlaps one of them is ignored.
+  - Colloquial idioms are not listed, so they never fire: "dying to know", "die hard",
+    "kill time", "killing it". "This is killing me" does NOT fire: it is an everyday idiom
+    for frustration, and the only self-directed words are "killing me" with "this" as
+    subject; the language model still sees the message. Self-directed phrases fire even
+    when joking or negated ("I'm gonna kill myself lol", "I'm not suicidal"): a gentle
+    check-in costs little, a miss costs a great deal.
+  - Violence needs a person as subject for English threats ("he / my ex is going to kill
+    me"; not "this class is going to kill me") and is about now or a threat to kill:
+    habitual answers to the screening's own safety questions ("he insults me sometimes",
+    "he hits me") do not fire. "My mom is going to kill me" does fire (documented cost).
+  - Overdose: phrases about now ("overdosing", "not breathing", "took too much") always
+    fire. Mentions ("overdose", "overdosed", "OD", "sobredosis") fire unless the message
+    also has a past or hypothetical marker ("last year", "ago", "had", "died", "in case
+    of", "el año pasado", "tuve", "murió") and no marker of now ("just", "right now",
+    "today", "ahora"). So "I overdosed last year", "my sister died of an overdose" and
+    "naloxone in case of an overdose" do not fire; "he overdosed", "OD", "I just
+    overdosed" and "what if I overdose" do.
+  - Several kinds in one message: the match with fewer typos wins ("me quiere matar" is
+    violence, "me quiero matar" self-harm), then overdose > self_harm > violence.
+
+looks_spanish: Spanish score = marker words in es.yaml (strong 2, weak 1) + 1 for ¿ ¡ or ñ
++ 1 for an accented vowel; English score = marker words in en.yaml. Spanish when the
+Spanish score >= SPANISH_MIN_SCORE (2) and above the English score. So "hola" (strong),
+"¿qué es esto?" and "no tengo donde vivir" are Spanish; "no", "sí", "2", "dos", "José",
+"San Juan", "Los Angeles" and mixed "I need ayuda" are not.
+
+Messages longer than `text_normalize.MAX_MESSAGE_CHARS` are cut before reading, as
+everywhere else in the project.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+
+import yaml
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from screening.text_normalize import clean_message, normalize
+
+log = logging.getLogger(__name__)
+
+LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
+LEXICON_LANGUAGES = ("en", "es")
+
+COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
+            "english", "spanish")
+CRISIS_KINDS = ("overdose", "self_harm", "violence")  # priority when one message has several
+
+FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
+FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by
+FUZZY_MIN_CHARS = 4       # shorter phrases ("no", "sí", "yes") must be typed exactly
+MAX_COMMAND_FILLERS = 2   # "ok stop please" is a command; a sentence is not
+NEGATION_REACH = 2        # words before a phrase that may negate it ("not very often")
+SPANISH_MIN_SCORE = 2
+
+Words = tuple[str, ...]  # a message or phrase as normalized words
+
+
+@dataclass(frozen=True)
+class OptionChoice:
+    id: str                    # e.g. "often_true"
+    number: int                # shown to the person, from 1
+    phrases: tuple[str, ...]   # label, short label and synonyms (any language)
+
+
+class LexiconError(ValueError):
+    """A lexicon file is missing, malformed or contradicts itself."""
+
+
+# ---------------------------------------------------------------------------
+# Text into words
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
+_DOUBLED = re.compile(r"([^\W\d_])\1+")
+_DIGIT_NUMBER = re.compile(
+    r"#?(\d{1,3})(?:st|nd|rd|th|ro|ra|do|da|er|to|ta|vo|va|no|na|mo|ma|o|a|º|ª)?")
+_RANGE = re.compile(r"\d\s*-\s*\d")
+_SLOT = re.compile(r"\{(\w+)\}")
+_SPANISH_SIGNS = re.compile(r"[¿¡ñÑ]")
+_ACCENTED_VOWEL = re.compile(r"[áéíóúüÁÉÍÓÚÜ]")
+
+
+def _words(text: Any, keep_apostrophes: bool = False) -> Words:
+    if text is None:
+        return ()
+    norm = normalize(str(text).translate(_APOSTROPHES))
+    norm = _ELONGATED.sub(r"\1", norm).replace("-", " ").replace("/", " ")
+    if not keep_apostrophes:
+        norm = norm.replace("'", "")
+    return tuple(norm.split())
+
+
+def _squeeze(words: Iterable[str]) -> Words:
+    """Doubled letters ignored and repeated words collapsed: "yess yes" -> ("yes",)."""
+    out: list[str] = []
+    for word in (_DOUBLED.sub(r"\1", w) for w in words):
+        if not out or out[-1] != word:
+            out.append(word)
+    return tuple(out)
+
+
+def _strip_ends(words: Words, phrases: Sequence[Words]) -> tuple[Words, int]:
+    """Remove filler phrases from both ends; return what is left and how many went."""
+    removed = 0
+    while words:
+        for phrase in phrases:
+            if words[:len(phrase)] == phrase:
+                words = words[len(phrase):]
+                break
+            if words[-len(phrase):] == phrase:
+                words = words[:-len(phrase)]
+                break
+        else:
+            break
+        removed += 1
+    return words, removed
+
+
+def _occurrences(words: Words, phrase: Words) -> Iterator[int]:
+    size = len(phrase)
+    return (i for i in range(len(words) - size + 1) if words[i:i + size] == phrase)
+
+
+# ---------------------------------------------------------------------------
+# The lexicon
+
+@dataclass(frozen=True)
+class Lexicon:
+    yes: frozenset[str]                       # squeezed whole answers
+    no: frozenset[str]
+    yes_labels: frozenset[str]                # option phrases that make it the yes option
+    no_labels: frozenset[str]
+    none: frozenset[str]
+    all: frozenset[str]
+    numbers: Mapping[str, int]
+    number_suffix: frozenset[str]
+    answer_filler: tuple[Words, ...]          # filler + answer_filler, longest first
+    yes_no_filler: tuple[Words, ...]          # squeezed filler that is not a yes/no word
+    command_filler: tuple[Words, ...]         # squeezed filler
+    list_skip: frozenset[str]                 # words ignored between choices
+    negators: frozenset[str]
+    commands: Mapping[str, str]               # squeezed phrase -> command
+    crisis: Mapping[str, tuple[Words, ...]]   # kind (and "overdose_mentions") -> patterns
+    not_crisis: tuple[Words, ...]
+    now: tuple[Words, ...]
+    not_now: tuple[Words, ...]
+    slots: Mapping[str, frozenset[str]]
+    expansions: Mapping[str, Words]           # "hes" -> ("he", "is")
+    markers: Mapping[str, Mapping[str, int]]  # language -> word -> weight
+
+
+def _read(language: str) -> dict:
+    path = LEXICON_DIR / f"{language}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping at the top")
+    return data
+
+
+def _get(data: dict, path: Sequence[str], where: str) -> Any:
+    for key in path:
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise LexiconError(f"{where}: expected a mapping above {key!r}")
+        data = data.get(key)
+    return data
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LexiconError(f"{where}: expected a list of quoted strings")
+    return value
+
+
+def _longest_first(phrases: Iterable[Words]) -> tuple[Words, ...]:
+    return tuple(sorted({p for p in phrases if p}, key=lambda p: (-len(p), p)))
+
+
+@functools.lru_cache(maxsize=None)
+def load_lexicon() -> Lexicon:
+    """Read both lexicon files once and prepare them for matching."""
+    raw = {language: _read(language) for language in LEXICON_LANGUAGES}
+
+    def entries(*path: str) -> list[Any]:
+        """The list under `path`, both languages together."""
+        out: list[Any] = []
+        for language, data in raw.items():
+            where = f"{language}.yaml: {'.'.join(path)}"
+            out.extend(_strings(_get(data, path, where), where))
+        return out
+
+    def phrases(*path: str) -> tuple[Words, ...]:
+        return _longest_first(_words(p) for p in entries(*path))
+
+    def joined(*path: str, squeeze: bool = False) -> frozenset[str]:
+        return frozenset(" ".join(_squeeze(p) if squeeze else p) for p in phrases(*path))
+
+    def single_words(*path: str) -> frozenset[str]:
+        words = phrases(*path)
+        if any(len(w) != 1 for w in words):
+            raise LexiconError(f"{'.'.join(path)}: single words only")
+        return frozenset(w[0] for w in words)
+
+    yes, no = joined("yes_words", squeeze=True), joined("no_words", squeeze=True)
+    if yes & no:
+        raise LexiconError(f"both yes and no: {sorted(yes & no)}")
+
+    numbers: dict[str, int] = {}
+    for language, data in raw.items():
+        table = _get(data, ["numbers"], language) or {}
+        if not isinstance(table, dict) or not all(isinstance(n, int) for n in table):
+            raise LexiconError(f"{language}.yaml: numbers must map 1, 2, ... to word lists")
+        for number, words in table.items():
+            for word in _strings(words, f"{language}.yaml: numbers.{number}"):
+                numbers[" ".join(_words(word))] = number
+
+    filler = phrases("filler")
+    answer_filler = _longest_first(filler + phrases("answer_filler"))
+    list_skip = frozenset(w for key in ("filler", "answer_filler", "conjunctions", "list_filler")
+                          for p in phrases(key) for w in p)
+    if list_skip & numbers.keys():
+        raise LexiconError(f"filler words that are numbers: {sorted(list_skip & numbers.keys())}")
+
+    commands: dict[str, str] = {}
+    for language, data in raw.items():
+        for command in _get(data, ["commands"], language) or {}:
+            if command not in COMMANDS:
+                raise LexiconError(f"{language}.yaml: unknown command {command!r}")
+    for command in COMMANDS:
+        for phrase in phrases("commands", command):
+            key = " ".join(_squeeze(phrase))
+            if commands.setdefault(key, command) != command:
+                raise LexiconError(f"{key!r} is both {commands[key]} and {command}")
+
+    expansions: dict[str, Words] = {}
+    for language, data in raw.items():
+        mapping = _get(data, ["crisis", "expansions"], language) or {}
+        if not isinstance(mapping, dict):
+            raise LexiconError(f"{language}.yaml: crisis.expansions must be a mapping")
+        for short, long in mapping.items():
+            expansions[" ".join(_words(short, keep_apostrophes=True))] = _words(long)
+
+    def patterns(*path: str) -> tuple[Words, ...]:
+        out = []
+        for entry in entries(*path):
+            pattern: list[str] = []
+            for part in entry.split():
+                if _SLOT.fullmatch(part):
+                    pattern.append(part)
+                else:
+                    pattern.extend(_expand(_words(part, keep_apostrophes=True), expansions))
+            out.append(tuple(pattern))
+        return _longest_first(out)
+
+    slots = {name: single_words("crisis", "slots", name) for name in ("person", "anyone", "be")}
+    crisis = {kind: patterns("crisis", kind) for kind in CRISIS_KINDS + ("overdose_mentions",)}
+    for kind, kind_patterns in crisis.items():
+        for pattern in kind_patterns:
+            unknown = [t for t in pattern if _SLOT.fullmatch(t) and t[1:-1] not in slots]
+            if unknown:
+                raise LexiconError(f"crisis.{kind}: unknown slot {unknown[0]}")
+
+    markers = {}
+    for language, data in raw.items():
+        weights: dict[str, int] = {}
+        for level, weight in (("weak", 1), ("strong", 2)):
+            where = f"{language}.yaml: markers.{level}"
+            for word in _strings(_get(data, ["markers", level], where), where):
+                for w in _words(word):
+                    weights[w] = max(weights.get(w, 0), weight)
+        markers[language] = weights
+
+    return Lexicon(
+        yes=yes, no=no, yes_labels=joined("yes_labels"), no_labels=joined("no_labels"),
+        none=joined("none_words"), all=joined("all_words"),
+        numbers=numbers, number_suffix=single_words("number_suffix"),
+        answer_filler=answer_filler,
+        yes_no_filler=_longest_first(_squeeze(p) for p in filler
+                                     if " ".join(_squeeze(p)) not in yes | no),
+        command_filler=_longest_first(_squeeze(p) for p in filler),
+        list_skip=list_skip,
+        negators=frozenset(p[-1] for p in phrases("negators")),
+        commands=commands,
+        crisis=crisis,
+        not_crisis=patterns("crisis", "not_crisis"),
+        now=patterns("crisis", "now"),
+        not_now=patterns("crisis", "not_now"),
+        slots=slots,
+        expansions=expansions,
+        markers=markers,
+    )
+
+
+def _expand(words: Words, expansions: Mapping[str, Words]) -> Words:
+    """Spell out contractions ("hes" -> "he is"), then drop apostrophes."""
+    out: list[str] = []
+    for word in words:
+        plain = word.replace("'", "")
+        out.extend(expansions.get(word) or expansions.get(plain) or ((plain,) if plain else ()))
+    return tuple(out)
+
+
+_T = TypeVar("_T")
+
+
+def _never_raise(fallback: _T) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """A message we cannot read is "not understood", never a crash of the conversation.
+
+    A broken lexicon file still raises (it must be fixed, not hidden). What the person
+    wrote is never logged.
+    """
+    def wrap(func: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(func)
+        def safe(*args: Any, **kwargs: Any) -> _T:
+            load_lexicon()  # outside the try: any lexicon problem is loud
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - see docstring
+                log.error("%s failed (%s); reply treated as not understood",
+                          func.__name__, type(exc).__name__)
+                return fallback
+        return safe
+    return wrap
+
+
+# ---------------------------------------------------------------------------
+# Options
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_key(phrase: str) -> Words:
+    return _words(phrase)
+
+
+def _option_keys(option: OptionChoice) -> list[Words]:
+    return [k for k in dict.fromkeys(_phrase_key(str(p)) for p in option.phrases) if k]
+
+
+def _digit_number(word: str) -> int | None:
+    match = _DIGIT_NUMBER.fullmatch(word)
+    return int(match.group(1)) if match else None
+
+
+def _number(word: str, lex: Lexicon) -> int | None:
+    number = _digit_number(word)
+    return number if number is not None else lex.numbers.get(word)
+
+
+def _only_number(core: Words, lex: Lexicon) -> int | None:
+    """The answer is just a number: "2", "#2", "two", "segundo", "2nd one"."""
+    if len(core) == 2 and core[1] in lex.number_suffix and _number(core[0], lex) is not None:
+        core = core[:1]
+    return _number(core[0], lex) if len(core) == 1 else None
+
+
+def _negated(words: Words, start: int, key: Words, lex: Lexicon) -> bool:
+    """ "not often", "not very often", "no mold" - unless the phrase is itself negative
+    ("no, nunca", "not at all")."""
+    if not lex.negators.intersection(words[max(0, start - NEGATION_REACH):start]):
+        return False
+    return not (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no)
+
+
+def _phrase_spans(words: Words, core: Words, options: Sequence[OptionChoice],
+                  lex: Lexicon, short_ok: bool) -> list[tuple[int, int, str]]:
+    """Where option phrases appear word for word, minus negated and nested ones."""
+    spans = []
+    for option in options:
+        for key in _option_keys(option):
+            if len(" ".join(key)) < FUZZY_MIN_CHARS and not short_ok:
+                if key == core:
+                    spans.append((0, len(words), option.id))
+                continue
+            spans.extend((i, i + len(key), option.id) for i in _occurrences(words, key)
+                         if not _negated(words, i, key, lex))
+    return [s for s in spans
+            if not any(t[0] <= s[0] and s[1] <= t[1] and t[1] - t[0] > s[1] - s[0]
+                       for t in spans)]
+
+
+def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon) -> str | None:
+    """The one option whose phrase is close to some words of the answer (typos)."""
+    best: dict[str, float] = {}
+    for option in options:
+        for key in _option_keys(option):
+            target = " ".join(key)
+            if len(target) < FUZZY_MIN_CHARS:
+                continue
+            for size in {max(1, len(key) - 1), len(key), len(key) + 1}:
+                for i in range(len(words) - size + 1):
+                    window = " ".join(words[i:i + size])
+                    if window[0] != target[0] or _negated(words, i, key, lex):
+                        continue
+                    best[option.id] = max(best.get(option.id, 0.0), fuzz.ratio(window, target))
+    ranked = sorted(best.values(), reverse=True) + [0.0]
+    if ranked[0] < FUZZY_MIN_SCORE or ranked[0] - ranked[1] < FUZZY_MIN_MARGIN:
+        return None
+    return max(best, key=best.__getitem__)
+
+
+def _yes_no(words: Words, lex: Lexicon) -> str | None:
+    squeezed = _squeeze(words)
+    for candidate in (squeezed, _squeeze(_strip_ends(squeezed, lex.yes_no_filler)[0])):
+        phrase = " ".join(candidate)
+        if phrase in lex.yes or (candidate and all(w in lex.yes for w in candidate)):
+            return "yes"
+        if phrase in lex.no or (candidate and all(w in lex.no for w in candidate)):
+            return "no"
+    return None
+
+
+def _yes_no_option(words: Words, core: Words, options: Sequence[OptionChoice],
+                   lex: Lexicon) -> str | None:
+    answer = _yes_no(words, lex) or _yes_no(core, lex)
+    if answer is None:
+        return None
+    labels = lex.yes_labels if answer == "yes" else lex.no_labels
+    ids = [o.id for o in options if any(" ".join(k) in labels for k in _option_keys(o))]
+    return ids[0] if len(ids) == 1 else None
+
+
+@_never_raise(None)
+def match_single(text: str, options: Sequence[OptionChoice], language: str) -> str | None:
+    """The id of the option the person chose, or None when unsure (see module docstring)."""
+    lex = load_lexicon()
+    options = tuple(options or ())
+    words = _words(text)
+    if not words or not options:
+        return None
+    by_number = {o.number: o.id for o in options}
+    core = _strip_ends(words, lex.answer_filler)[0] or words
+    number = _only_number(core, lex)
+    if number is not None:
+        return by_number.get(number)
+
+    named = {span[2] for span in _phrase_spans(words, core, options, lex, short_ok=False)}
+    if len(named) > 1:
+        return None
+    if named:
+        choice = named.pop()
+    else:
+        choice = _yes_no_option(words, core, options, lex) or _fuzzy_choice(words, options, lex)
+
+    edge_numbers = {_digit_number(w) for w in (core[0], core[-1])} - {None}
+    if edge_numbers and {by_number.get(n) for n in edge_numbers} != {choice}:
+        return None
+    return choice
+
+
+def _multi_choices(words: Words, options: Sequence[OptionChoice], lex: Lexicon) -> set[str] | None:
+    by_number = {o.number: o.id for o in options}
+    spans = _phrase_spans(words, words, options, lex, short_ok=True)
+    if len({s[:2] for s in spans}) < len(spans):      # one phrase, two options
+        return None
+    picked = {s[2] for s in spans}
+    covered = {i for start, end, _ in spans for i in range(start, end)}
+    chunks: list[list[str]] = [[]]   # runs of words that are neither phrases nor numbers
+    after_number = False
+    for i, word in enumerate(words):
+        if i in covered or word in lex.list_skip or (after_number and word in lex.number_suffix):
+            chunks.append([])
+            after_number = False
+            continue
+        number = _number(word, lex)
+        if number is None:
+            chunks[-1].append(word)
+            after_number = False
+            continue
+        if number not in by_number:
+            return None
+        picked.add(by_number[number])
+        chunks.append([])
+        after_number = True
+    for chunk in filter(None, chunks):      # leftovers must each be one option, typed with typos
+        choice = _fuzzy_choice(tuple(chunk), options, lex)
+        if choice is None:
+            return None
+        picked.add(choice)
+    return picked
+
+
+@_never_raise(None)
+def match_multi(text: str, options: Sequence[OptionChoice], language: str,
+                none_option_id: str | None) -> tuple[str, ...] | None:
+    """The ids chosen, in option order, or None when unsure (see module docstring)."""
+    lex = load_lexicon()
+    options = tuple(options or ())
+    words = _words(text)
+    if not words or not options or _RANGE.search(normalize(str(text))):
+        return None
+    order = [o.id for o in options]
+    whole = " ".join(_strip_ends(words, lex.answer_filler)[0] or words)
+    if whole in lex.none:
+        return (none_option_id,) if none_option_id else ()
+    if whole in lex.all:
+        picked = {i for i in order if i != none_option_id}
+    else:
+        picked = _multi_choices(words, options, lex) or set()
+    if not picked or (none_option_id in picked and len(picked) > 1):
+        return None
+    return tuple(i for i in order if i in picked)
+
+
+@_never_raise(None)
+def yes_or_no(text: str, language: str) -> str | None:
+    """ "yes", "no", or None when the whole answer is not a yes or no phrase."""
+    return _yes_no(_words(text), load_lexicon())
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+@_never_raise(None)
+def detect_command(text: str, language: str) -> str | None:
+    """One of COMMANDS when the message is that command and nothing more, else None."""
+    lex = load_lexicon()
+    words = _squeeze(_words(text))
+    if not words:
+        return None
+    if " ".join(words) in lex.commands:
+        return lex.commands[" ".join(words)]
+    core, fillers = _strip_ends(words, lex.command_filler)
+    return lex.commands.get(" ".join(core)) if fillers <= MAX_COMMAND_FILLERS else None
+
+
+# ---------------------------------------------------------------------------
+# Crisis
+
+def _typo_cost(word: str, target: str) -> int | None:
+    """0 for the same word, 1 for one typo in a word of 4+ letters, None otherwise."""
+    if word == target:
+        return 0
+    if len(target) < 4 or word[:1] != target[:1]:
+        return None
+    return 1 if OSA.distance(word, target, score_cutoff=1) == 1 else None
+
+
+def _match_cost(window: Words, pattern: Words, slots: Mapping[str, frozenset[str]]) -> int | None:
+    cost = 0
+    for word, target in zip(window, pattern):
+        if _SLOT.fullmatch(target):
+            if word not in slots[target[1:-1]]:
+                return None
+            continue
+        typo = _typo_cost(word, target)
+        if typo is None:
+            return None
+        cost += typo
+    return cost
+
+
+def _contains(words: Words, phrases: Iterable[Words]) -> bool:
+    return any(next(_occurrences(words, p), None) is not None for p in phrases)
+
+
+@_never_raise(None)
+def crisis_signal(text: str) -> str | None:
+    """ "self_harm", "overdose", "violence" or None (see module docstring)."""
+    lex = load_lexicon()
+    words = _expand(_words(text, keep_apostrophes=True), lex.expansions)
+    if not words:
+        return None
+    blocked = [(i, i + len(p)) for p in lex.not_crisis for i in _occurrences(words, p)]
+    mention_counts = not _contains(words, lex.not_now) or _contains(words, lex.now)
+    searches = [(kind, lex.crisis[kind]) for kind in CRISIS_KINDS]
+    if mention_counts:
+        searches.append(("overdose", lex.crisis["overdose_mentions"]))
+
+    best: tuple[int, int, str] | None = None
+    for kind, kind_patterns in searches:
+        rank = CRISIS_KINDS.index(kind)
+        for pattern in kind_patterns:
+            for start in range(len(words) - len(pattern) + 1):
+                end = start + len(pattern)
+                cost = _match_cost(words[start:end], pattern, lex.slots)
+                if cost is None or any(start < b1 and b0 < end for b0, b1 in blocked):
+                    continue
+                if best is None or (cost, rank) < best[:2]:
+                    best = (cost, rank, kind)
+    return best[2] if best else None
+
+
+# ---------------------------------------------------------------------------
+# Language
+
+@_never_raise(False)
+def looks_spanish(text: str) -> bool:
+    """True when the message is clearly Spanish (see module docstring)."""
+    lex = load_lexicon()
+    raw = clean_message(None if text is None else str(text))
+    words = _words(raw)
+    spanish = sum(lex.markers["es"].get(w, 0) for w in words)
+    spanish += bool(_SPANISH_SIGNS.search(raw)) + bool(_ACCENTED_VOWEL.search(raw))
+    english = sum(lex.markers["en"].get(w, 0) for w in words)
+    return spanish >= SPANISH_MIN_SCORE and spanish > english

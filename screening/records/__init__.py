@@ -1,0 +1,1 @@
+"""What is stored about a screening: tables, database access and the repository."""

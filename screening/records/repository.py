@@ -1,0 +1,226 @@
+"""Reading and writing screenings. Every method runs inside the caller's
+transaction (`Repository.transaction()`), so a turn is stored whole or not at all.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..crypto import TextCipher, pseudonym
+from . import models as m
+
+# Completion codes avoid letters and digits that are easy to confuse (0/O, 1/I/L, 5/S, 8/B).
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+class DuplicateTurn(Exception):
+    """Another process stored this message's turn first."""
+
+
+@dataclass
+class ScreeningRow:
+    """The screening as the dialogue engine works on it during one turn."""
+    id: str
+    participant_id: str
+    status: str
+    consent: bool | None
+    language: str
+    channel: str
+    instrument_id: str
+    instrument_version: str
+    step: str
+    state: dict[str, Any]
+    citation_date: date | None
+    deadline: date | None
+    location_zip: str | None
+    location_town: str | None
+    contact_preference: str | None
+    completion_code: str | None
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    contact_detail_enc: bytes | None = field(default=None, repr=False)
+
+    _COLUMNS = ("status", "consent", "language", "channel", "step", "state", "citation_date", "deadline",
+                "location_zip", "location_town", "contact_preference", "completion_code",
+                "updated_at", "completed_at", "contact_detail_enc")
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._COLUMNS}
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    item_id: str
+    version: int
+    option_ids: tuple[str, ...]
+    skipped: bool
+    skip_reason: str | None
+    language: str
+    answered_at: datetime
+
+
+def new_completion_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+class Repository:
+    def __init__(self, engine: Engine, cipher: TextCipher, secret_key: str):
+        self.engine = engine
+        self.cipher = cipher
+        self.secret_key = secret_key
+
+    @contextmanager
+    def transaction(self) -> Iterator["Unit"]:
+        with self.engine.begin() as conn:
+            yield Unit(conn, self.cipher, self.secret_key)
+
+
+class Unit:
+    """One transaction's worth of work."""
+
+    def __init__(self, conn: Connection, cipher: TextCipher, secret_key: str):
+        self.conn = conn
+        self.cipher = cipher
+        self.secret_key = secret_key
+
+    # participants and turns -------------------------------------------------
+    def participant_id(self, channel: str, sender_id: str, now: datetime) -> str:
+        sender_hash = pseudonym(self.secret_key, channel, sender_id)
+        found = self.conn.execute(
+            select(m.participants.c.id).where(m.participants.c.sender_hash == sender_hash)).scalar()
+        if found:
+            return found
+        new_id = str(uuid.uuid4())
+        self.conn.execute(insert(m.participants).values(
+            id=new_id, sender_hash=sender_hash, channel=channel, created_at=now))
+        return new_id
+
+    def _turn_key(self, message_key: str) -> str:
+        # Channel message ids can carry identifiers: store only a keyed hash.
+        return pseudonym(self.secret_key, "turn", message_key)
+
+    def stored_replies(self, participant_id: str, message_key: str) -> list[dict] | None:
+        token = self.conn.execute(select(m.turns.c.replies_enc).where(and_(
+            m.turns.c.participant_id == participant_id,
+            m.turns.c.message_key == self._turn_key(message_key)))).scalar()
+        return None if token is None else json.loads(self.cipher.decrypt(token))
+
+    def save_turn(self, participant_id: str, message_key: str, screening_id: str | None,
+                  replies: list[dict], now: datetime) -> int:
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(insert(m.turns).values(
+                    participant_id=participant_id, message_key=self._turn_key(message_key),
+                    screening_id=screening_id,
+                    replies_enc=self.cipher.encrypt(json.dumps(replies)), created_at=now))
+        except IntegrityError as exc:
+            raise DuplicateTurn(message_key) from exc
+        return result.inserted_primary_key[0]
+
+    # screenings --------------------------------------------------------------
+    def latest_screening(self, participant_id: str) -> ScreeningRow | None:
+        row = self.conn.execute(
+            select(m.screenings).where(m.screenings.c.participant_id == participant_id)
+            .order_by(m.screenings.c.started_at.desc()).limit(1)).mappings().first()
+        return ScreeningRow(**{k: row[k] for k in row.keys()}) if row else None
+
+    def screening(self, screening_id: str) -> ScreeningRow | None:
+        row = self.conn.execute(
+            select(m.screenings).where(m.screenings.c.id == screening_id)).mappings().first()
+        return ScreeningRow(**{k: row[k] for k in row.keys()}) if row else None
+
+    def create_screening(self, participant_id: str, *, language: str, channel: str, instrument_id: str,
+                         instrument_version: str, step: str, now: datetime) -> ScreeningRow:
+        row = ScreeningRow(
+            id=str(uuid.uuid4()), participant_id=participant_id, status="started", consent=None,
+            language=language, channel=channel, instrument_id=instrument_id,
+            instrument_version=instrument_version, step=step, state={}, citation_date=None,
+            deadline=None, location_zip=None, location_town=None, contact_preference=None,
+            completion_code=None, started_at=now, updated_at=now, completed_at=None)
+        self.conn.execute(insert(m.screenings).values(
+            id=row.id, participant_id=participant_id, started_at=now, instrument_id=instrument_id,
+            instrument_version=instrument_version, **row.changes()))
+        return row
+
+    def save_screening(self, row: ScreeningRow) -> None:
+        # JSON columns are compared by value: hand SQLAlchemy a fresh copy.
+        changes = row.changes()
+        changes["state"] = json.loads(json.dumps(row.state))
+        self.conn.execute(update(m.screenings).where(m.screenings.c.id == row.id).values(**changes))
+
+    def issue_completion_code(self, row: ScreeningRow) -> str:
+        while True:
+            code = new_completion_code()
+            taken = self.conn.execute(
+                select(m.screenings.c.id).where(m.screenings.c.completion_code == code)).scalar()
+            if not taken:
+                row.completion_code = code
+                return code
+
+    # answers -------------------------------------------------------------------
+    def current_answers(self, screening_id: str) -> dict[str, StoredAnswer]:
+        rows = self.conn.execute(
+            select(m.answers).where(m.answers.c.screening_id == screening_id)
+            .order_by(m.answers.c.item_id, m.answers.c.version)).mappings()
+        latest: dict[str, StoredAnswer] = {}
+        for r in rows:
+            latest[r["item_id"]] = StoredAnswer(
+                item_id=r["item_id"], version=r["version"], option_ids=tuple(r["option_ids"]),
+                skipped=r["skipped"], skip_reason=r["skip_reason"], language=r["language"],
+                answered_at=r["answered_at"])
+        return latest
+
+    def add_answer(self, screening_id: str, item_id: str, *, option_ids: Sequence[str], free_text: str | None,
+                   skip_reason: str | None, language: str, now: datetime) -> None:
+        version = self.conn.execute(
+            select(func.coalesce(func.max(m.answers.c.version), 0))
+            .where(and_(m.answers.c.screening_id == screening_id, m.answers.c.item_id == item_id))).scalar()
+        self.conn.execute(insert(m.answers).values(
+            screening_id=screening_id, item_id=item_id, version=version + 1, option_ids=list(option_ids),
+            free_text_enc=self.cipher.encrypt(free_text) if free_text else None,
+            skipped=skip_reason is not None, skip_reason=skip_reason, language=language, answered_at=now))
+
+    def save_domain_results(self, screening_id: str, results, now: datetime) -> None:
+        self.conn.execute(m.domain_results.delete().where(m.domain_results.c.screening_id == screening_id))
+        if results:
+            self.conn.execute(insert(m.domain_results), [
+                dict(screening_id=screening_id, domain=r.domain, need=r.need, positive=r.positive,
+                     complete=r.complete, score=r.score, computed_at=now) for r in results])
+
+    # needs, flags, transcript ------------------------------------------------
+    def replace_needs(self, screening_id: str, categories: Sequence[str], now: datetime) -> None:
+        self.conn.execute(m.needs.delete().where(m.needs.c.screening_id == screening_id))
+        if categories:
+            self.conn.execute(insert(m.needs), [
+                dict(screening_id=screening_id, rank=rank, category=c, created_at=now)
+                for rank, c in enumerate(categories, start=1)])
+
+    def needs(self, screening_id: str) -> tuple[str, ...]:
+        return tuple(self.conn.execute(
+            select(m.needs.c.category).where(m.needs.c.screening_id == screening_id)
+            .order_by(m.needs.c.rank)).scalars())
+
+    def add_need_statement(self, screening_id: str, text: str, now: datetime) -> None:
+        self.conn.execute(insert(m.need_statements).values(
+            screening_id=screening_id, text_enc=self.cipher.encrypt(text), created_at=now))
+
+    def add_flag(self, screening_id: str, kind: str, reason: str, now: datetime) -> None:
+        self.conn.execute(insert(m.flags).values(
+            screening_id=screening_id, kind=kind, reason=reason, created_at=now))
+
+    def add_message(self, screening_id: str, turn_id: int | None, direction: str, channel: str,
+                    body: str, now: datetime) -> None:
+        self.conn.execute(insert(m.messages).values(
+            screening_id=screening_id, turn_id=turn_id, direction=direction, channel=channel,
+            body_enc=self.cipher.encrypt(body), created_at=now))

@@ -1,0 +1,178 @@
+"""Start the Rasa server and the action server on 127.0.0.1, and wait until they answer.
+
+Used by `make run`, by the end-to-end tests and by the benchmarks, so all three
+run the same processes the same way. Run as `python -m screening.stack`.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import PROJECT_DIR, load_settings
+
+RASA_PORT = 5005
+ACTION_PORT = 5055
+MODELS_DIR = PROJECT_DIR / "models"
+MODEL_NAME = "screening"
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def model_path(models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / f"{MODEL_NAME}.tar.gz"
+
+
+def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+    health_url: str
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+        if self.popen.poll() is not None:
+            return
+        self.popen.send_signal(sig)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+    def kill(self) -> None:
+        """Die at once, as in a crash: no clean shutdown."""
+        self.stop(signal.SIGKILL)
+
+
+def _spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path, health_url: str) -> Process:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = open(log_path, "ab")
+    popen = subprocess.Popen(args, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    log.close()
+    return Process(name, popen, log_path, health_url)
+
+
+def start_action_server(env: dict[str, str], log_dir: Path, port: int = ACTION_PORT) -> Process:
+    args = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return _spawn("actions", args, base_env(env), log_dir, f"http://127.0.0.1:{port}/health")
+
+
+def start_rasa(env: dict[str, str], log_dir: Path, port: int = RASA_PORT, model: Path | None = None,
+               name: str = "rasa", endpoints: str = "endpoints.yml") -> Process:
+    args = [sys.executable, "-m", "rasa", "run", "--model", str(model or model_path()), "--port", str(port),
+            "--interface", "127.0.0.1", "--credentials", "credentials.yml", "--endpoints", endpoints]
+    return _spawn(name, args, base_env(env), log_dir, f"http://127.0.0.1:{port}/webhooks/app/")
+
+
+def wait_until_ready(process: Process, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise StackError(f"{process.name} exited with {process.popen.returncode}:\n{process.log_tail()}")
+        try:
+            with urllib.request.urlopen(process.health_url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)  # polling a server that is starting up, not synchronising a test
+    raise StackError(f"{process.name} did not answer within {timeout:.0f} s:\n{process.log_tail()}")
+
+
+def stack_env(database_url: str, tracker_db: Path, action_port: int = ACTION_PORT) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "RASA_TRACKER_DB": str(tracker_db),
+            "ACTION_SERVER_PORT": str(action_port)}
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    log_dir: Path
+    rasa_port: int = RASA_PORT
+    action_port: int = ACTION_PORT
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def start(self, *names: str) -> None:
+        for name in names or ("actions", "rasa"):
+            if name == "actions":
+                self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
+            else:
+                self.processes[name] = start_rasa(self.env, self.log_dir, self.rasa_port)
+        for name in names or ("actions", "rasa"):
+            wait_until_ready(self.processes[name])
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/app/webhook"
+
+
+def main() -> int:
+    settings = load_settings()
+    if not model_path().exists():
+        print("No trained model: run `make train` first.", file=sys.stderr)
+        return 2
+    var = PROJECT_DIR / "var"
+    stack = Stack(stack_env(settings.database_url, var / "rasa_tracker.db"), var / "log")
+    print("Starting the action server and Rasa (about 30 seconds)...", flush=True)
+    try:
+        stack.start()
+    except StackError as exc:
+        print(exc, file=sys.stderr)
+        stack.stop()
+        return 1
+    print(f"""
+Ready.
+  Rasa (internal, app channel): {stack.webhook}
+      try: curl -s -XPOST {stack.webhook} -H 'content-type: application/json' \\
+             -d '{{"sender": "demo", "message": "hi"}}'
+  Action server (internal):     http://127.0.0.1:{stack.action_port}/health
+  Database:                     {settings.database_url}
+  Logs:                         {stack.log_dir}
+Press Ctrl-C to stop.""", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(p.popen.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        print("A process stopped; see the logs above. Shutting down.", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""One place that turns what a person typed into comparable text.
+
+Everything that interprets a message (answers, commands, needs, crisis words)
+works on `normalize(text)`, so "Sí!!", "si" and " SI " compare equal.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# What the person may send at most; longer text is cut before anything else sees it.
+MAX_MESSAGE_CHARS = 1000
+
+_EMOJI_WORDS = {
+    "👍": " yes ", "👌": " yes ", "✅": " yes ", "✔": " yes ", "🙂": " ", "😊": " ",
+    "👎": " no ", "❌": " no ", "🚫": " no ", "🤷": " idk ",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s#/'-]")
+
+
+def clean_message(text: str | None) -> str:
+    """The message as we store and show it: control characters removed, capped, trimmed."""
+    if not text:
+        return ""
+    text = _CONTROL.sub(" ", str(text))
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()[:MAX_MESSAGE_CHARS]
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def normalize(text: str | None) -> str:
+    """Lower-case, accent-free, punctuation-free words separated by single spaces.
+
+    Emoji that carry an answer (thumbs up, thumbs down, shrug) become words.
+    """
+    text = clean_message(text)
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
+    text = text.replace("\u2019", "'").replace("\u2018", "'")   # phone keyboards' curly apostrophes
+    text = strip_accents(text.casefold())
+    text = _PUNCT.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()

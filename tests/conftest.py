@@ -1,0 +1,105 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), keys, a screening engine with a fixed clock."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from screening.crypto import TextCipher, new_encryption_key
+from screening.dialogue.engine import ScreeningEngine
+from screening.records import migrate
+from screening.records.db import make_engine
+from screening.records.models import metadata
+from screening.records.repository import Repository
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI") == "true"
+SECRET_KEY = "test-secret-key-for-pseudonyms"
+ENCRYPTION_KEY = new_encryption_key()
+
+
+def service_missing(what: str, why: object) -> None:
+    """Under CI=true a missing service is a failure; elsewhere a visible skip."""
+    message = f"{what} is not reachable ({why})"
+    if IN_CI:
+        pytest.fail(f"{message}: CI must run these tests for real", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url():
+    database = f"screening_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    except Exception as exc:  # the server is down or refuses us
+        service_missing("PostgreSQL at 127.0.0.1:5432", exc.__class__.__name__)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_tables(engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'screening.db'}"
+        migrate.upgrade(url)
+        return url
+    url = request.getfixturevalue("postgres_database_url")
+    engine = make_engine(url)
+    _empty_tables(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'screening.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+def make_repository(url: str) -> Repository:
+    return Repository(make_engine(url), TextCipher(ENCRYPTION_KEY), SECRET_KEY)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 24, 15, 0)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def repository(database_url):
+    repo = make_repository(database_url)
+    yield repo
+    repo.engine.dispose()
+
+
+@pytest.fixture
+def engine(repository, clock):
+    return ScreeningEngine(repository, clock=clock)

@@ -1,0 +1,349 @@
+"""Whole screenings through the core engine, as a person would have them.
+
+Each test runs on SQLite and on PostgreSQL (see the `database_url` fixture).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from screening.dialogue.engine import ScreeningEngine
+from screening.export import screening_records
+from screening.records import models as m
+
+from .person import Person
+
+# Answers that walk the whole instrument in its default order (no needs named).
+DEFAULT_ORDER_ANSWERS = [
+    ("ahc_1", "2"), ("ahc_2", "1 2"), ("ahc_3", "often true"), ("ahc_4", "3"), ("ahc_6", "no"),
+    ("ahc_5", "yes"), ("ahc_11", "somewhat hard"), ("ahc_12", "1"), ("legal_needs", "2 4"),
+]
+
+
+def stored(repository, query):
+    with repository.transaction() as unit:
+        return unit.conn.execute(query).all()
+
+
+def exported(repository):
+    with repository.transaction() as unit:
+        return list(screening_records(unit))
+
+
+def start(person: Person, language_reply: str = "1") -> None:
+    assert "needs check" in person.send("hi")
+    assert "Question" not in person.last
+    assert "Which language" in person.send("yes")
+    person.send(language_reply)
+
+
+def test_happy_path_in_english_stores_every_answer_and_ends_with_a_code(engine, repository):
+    person = Person(engine)
+    start(person)
+    assert "What date is on your ticket" in person.last
+    assert "December 18, 2026" in person.send("11/3")              # 11/3 + 45 days
+    reply = person.send("I need somewhere to stay and help with my court stuff")
+    assert "A place to live, Legal help" in reply
+    assert "Which matters most" in reply
+    reply = person.send("2 1")
+    assert "start with legal help" in reply
+    # The person's first need decides the first block: the legal checklist.
+    assert "Question 1 of" in reply and "legal help with any of these" in reply
+    assert "Question 2 of" in person.send("1 2")
+    assert "What is your living situation today?" in person.last
+    person.send("3")
+    assert "Think about the place you live" in person.last
+    person.send("none")
+    person.send("sometimes")       # ahc_3
+    person.send("never true")      # ahc_4
+    person.send("no")              # ahc_6 utilities
+    person.send("no")              # ahc_5 transportation
+    person.send("very hard")       # ahc_11
+    person.send("3")               # ahc_12
+    assert "how you have been feeling" in person.last
+    assert "others who use this phone" in person.last       # privacy before the first sensitive part
+    assert "Little interest or pleasure" in person.send("yes")
+    person.send("1")               # 23a not at all
+    person.send("not at all")      # 23b
+    assert "Stress means" in person.last                     # PHQ-9 item 9 not asked: PHQ-2 negative
+    person.send("a little bit")
+    assert "alcohol, tobacco and drug use" in person.last
+    assert "Which word fits you" in person.send("ok")
+    assert "4 or more drinks" in person.send("4")             # prefer not to say: the lower threshold
+    person.send("never")
+    person.send("daily")
+    person.send("never")
+    person.send("weekly")
+    assert "your safety" in person.last
+    person.send("yes")
+    for answer in ("never", "rarely", "never", "never"):
+        person.send(answer)
+    assert "ZIP code or town" in person.last
+    assert "near Boston" in person.send("02118")
+    person.send("4")                # do not contact
+    summary = person.last
+    assert "You finished" in summary
+    assert "What you said you need most: Legal help, A place to live" in summary
+    assert "Your completion code is" in summary
+    assert "December 18, 2026" in summary
+
+    [record] = exported(repository)
+    assert record["status"] == "completed"
+    assert record["self_identified_needs"] == ["legal", "housing"]
+    assert record["citation_date"] == "2026-11-03" and record["deadline"] == "2026-12-18"
+    assert record["location"] == {"zip": "02118", "town": "Boston"}
+    assert record["answers"]["legal_needs"]["option_ids"] == ["eviction", "record_sealing"]
+    assert record["answers"]["ahc_1"]["option_ids"] == ["not_steady"]
+    assert record["answers"]["ahc_1"]["loinc"] == "71802-3"
+    assert record["answers"]["gender"]["option_ids"] == ["prefer_not_to_say"]
+    assert record["answers"]["ahc_20"]["option_ids"] == ["daily"]
+    assert "phq9_9" not in record["answers"]
+    assert record["domains"]["housing_instability"]["positive"] is True
+    assert record["domains"]["substance_use"]["positive"] is True
+    assert record["domains"]["safety"] == {"need": "safety", "positive": False, "complete": True, "score": 5}
+    assert record["domains"]["depression"]["positive"] is False
+    assert record["completion_code"] and record["completion_code"] in summary
+    assert len(record["answers"]) == 21
+
+
+def test_happy_path_in_spanish_from_the_first_message(engine, repository):
+    person = Person(engine)
+    assert "Hola" in person.send("hola, necesito ayuda")
+    assert "¿Qué fecha tiene su multa?" in person.send("sí")      # language chosen already: not asked again
+    person.send("ayer")
+    assert "Comida" in person.send("comida y trabajo")
+    person.send("ok")
+    reply = person.last
+    assert "Pregunta 1 de" in reply and "Algunas personas han hecho" in reply
+    [record] = exported(repository)
+    assert record["language"] == "es"
+    assert record["self_identified_needs"] == ["food", "employment"]
+    person.send("a veces")
+    [record] = exported(repository)
+    assert record["answers"]["ahc_3"]["option_ids"] == ["sometimes_true"]
+    assert record["answers"]["ahc_3"]["translation_review"] == "translation not yet reviewed"
+
+
+def test_skipping_everything_still_completes(engine, repository):
+    person = Person(engine)
+    start(person)
+    for _ in range(60):
+        reply = person.send("skip")
+        if "completion code" in reply:
+            break
+    else:
+        pytest.fail("the screening never finished")
+    [record] = exported(repository)
+    assert record["status"] == "completed"
+    assert all(a["skipped"] for a in record["answers"].values())
+    sensitive = {"ahc_23a", "ahc_23b", "ahc_24", "gender", "ahc_19", "ahc_20", "ahc_21", "ahc_22",
+                 "ahc_7", "ahc_8", "ahc_9", "ahc_10"}
+    assert {i for i, a in record["answers"].items() if a["skip_reason"] == "block_declined"} == sensitive
+    assert all(d["positive"] is None for d in record["domains"].values())
+
+
+def test_why_inside_a_question_explains_and_keeps_the_question(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    assert "What is your living situation today?" in person.last
+    reply = person.send("why are you asking?")
+    assert "steady place to live matters" in reply
+    assert "Reply with a number from 1 to 3" in reply
+    person.send("1")
+    [record] = exported(repository)
+    assert record["answers"]["ahc_1"]["option_ids"] == ["steady"]
+
+
+def test_pause_and_come_back_days_later_after_a_restart(engine, repository, clock):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    person.send("2")                                  # ahc_1
+    assert "saved your answers" in person.send("I'll finish later")
+    clock.now += timedelta(days=6)
+    restarted = ScreeningEngine(repository, clock=clock)   # a new process: nothing in memory
+    again = Person(restarted)
+    reply = again.send("hello")
+    assert "Welcome back" in reply and "Think about the place you live" in reply
+    again.send("mold")
+    [record] = exported(repository)
+    assert record["status"] == "started"
+    assert record["answers"]["ahc_1"]["option_ids"] == ["worried"]
+    assert record["answers"]["ahc_2"]["option_ids"] == ["mold"]
+
+
+def test_crisis_mid_question_gives_lines_flags_and_lets_the_person_continue(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    reply = person.send("honestly i want to die")
+    assert "988" in reply and "911" in reply and "833-773-2445" in reply
+    assert "reply OK to go on" in reply
+    reply = person.send("ok")
+    assert "What is your living situation today?" in reply
+    [record] = exported(repository)
+    assert [f["kind"] for f in record["flags"]] == ["crisis"]
+    assert "ahc_1" not in record["answers"]           # the crisis message was not taken as an answer
+
+
+def test_overdose_now_gives_naloxone_steps(engine):
+    person = Person(engine)
+    start(person)
+    reply = person.send("my friend is overdosing")
+    assert "naloxone" in reply and "911" in reply
+
+
+def test_phq2_positive_asks_item_9_and_a_positive_answer_starts_the_crisis_path(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("mental health")       # the person's need brings that block first
+    assert "how you have been feeling" in person.last
+    person.send("yes")
+    person.send("nearly every day")
+    reply = person.send("several days")
+    assert "better off dead" in reply
+    reply = person.send("several days")
+    assert "988" in reply
+    [record] = exported(repository)
+    assert record["domains"]["depression"]["positive"] is True
+    assert record["domains"]["self_harm_thoughts"]["positive"] is True
+    assert {"kind": "crisis", "reason": "phq9_item9"}.items() <= record["flags"][0].items()
+    assert "Stress means" in person.send("ok")
+
+
+def test_asking_for_a_person_flags_the_screening_and_goes_on(engine, repository):
+    person = Person(engine)
+    start(person)
+    reply = person.send("can i talk to a real person")
+    assert "let our staff know" in reply and "What date is on your ticket" in reply
+    [record] = exported(repository)
+    assert record["flags"][0]["kind"] == "person_requested"
+
+
+def test_declining_consent_ends_kindly_with_lines_and_nothing_asked(engine, repository):
+    person = Person(engine)
+    person.send("hi")
+    reply = person.send("no")
+    assert "That is OK" in reply and "211" in reply and "988" in reply
+    [record] = exported(repository)
+    assert record["consent"] is False and record["status"] == "stopped" and record["answers"] == {}
+    assert "Do you want to start" in person.send("hello again")
+    assert "Which language" in person.send("yes")
+
+
+def test_switching_language_mid_way_keeps_every_answer(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    person.send("1")
+    reply = person.send("español")
+    assert "seguimos en español" in reply and "Piense en el lugar donde vive" in reply
+    person.send("ninguno")
+    assert "Pregunta 3 de" in person.last
+    [record] = exported(repository)
+    assert record["language"] == "es"
+    assert record["answers"]["ahc_1"]["option_ids"] == ["steady"]
+    assert record["answers"]["ahc_1"]["language"] == "en"
+    assert record["answers"]["ahc_2"]["option_ids"] == ["none"]
+
+
+@pytest.mark.parametrize("messy, item, expected", [
+    ("two", "ahc_1", ["worried"]),
+    ("#3", "ahc_1", ["not_steady"]),
+    ("im staying in my car", "ahc_1", ["not_steady"]),
+    ("sometims", "ahc_3", ["sometimes_true"]),
+    ("yeah", "ahc_5", ["yes"]),
+    ("nah", "ahc_5", ["no"]),
+    ("👍", "ahc_5", ["yes"]),
+    ("bugs and mold", "ahc_2", ["pests", "mold"]),
+])
+def test_messy_answers_land_on_the_right_option(engine, repository, messy, item, expected):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    answers = {"ahc_1": "1", "ahc_2": "none", "ahc_3": "never", "ahc_4": "never", "ahc_6": "no"}
+    for current in ("ahc_1", "ahc_2", "ahc_3", "ahc_4", "ahc_6", "ahc_5"):
+        if current == item:
+            person.send(messy)
+            break
+        person.send(answers[current])
+    [record] = exported(repository)
+    assert record["answers"][item]["option_ids"] == expected
+
+
+def test_idk_skips_kindly_and_repeated_confusion_offers_a_way_out(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    assert "Sorry, I did not get that" in person.send("purple")
+    assert "It is OK to skip this one" in person.send("banana")
+    assert "That is OK" in person.send("idk")
+    [record] = exported(repository)
+    assert record["answers"]["ahc_1"]["skipped"] and record["answers"]["ahc_1"]["skip_reason"] == "dont_know"
+
+
+def test_back_changes_the_last_answer_and_keeps_history(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    person.send("1")
+    reply = person.send("go back")
+    assert "change your last answer" in reply and "What is your living situation today?" in reply
+    person.send("3")
+    assert "Think about the place you live" in person.last
+    [record] = exported(repository)
+    assert record["answers"]["ahc_1"]["option_ids"] == ["not_steady"]
+    assert record["answers"]["ahc_1"]["times_changed"] == 1
+
+
+def test_the_same_message_delivered_twice_is_answered_once(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    first = person.send("2", key="twilio-SM123")
+    second = person.send("2", key="twilio-SM123")
+    assert first == second
+    assert stored(repository, select(func.count()).select_from(m.answers).where(m.answers.c.item_id == "ahc_1")) == [(1,)]
+    [record] = exported(repository)
+    assert "ahc_2" not in record["answers"]
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 5000, "😀😀😀", "\x00\x07\x1b[31m", "'; DROP TABLE answers;--",
+                                 "<script>alert(1)</script>"])
+def test_bad_input_gets_a_kind_reply_and_is_stored_safely(engine, repository, bad):
+    person = Person(engine)
+    start(person)
+    reply = person.send(bad)
+    assert reply.strip()
+    assert "Traceback" not in reply
+    rows = stored(repository, select(m.messages.c.body_enc).where(m.messages.c.direction == "in"))
+    with repository.transaction() as unit:
+        bodies = [unit.cipher.decrypt(r.body_enc) for r in rows]
+    assert all(len(b) <= 1000 for b in bodies)
+    assert all("\x00" not in b for b in bodies)
+    assert exported(repository)[0]["status"] == "started"
+
+
+def test_message_text_is_encrypted_at_rest(engine, repository):
+    person = Person(engine, sender="+16175550123")
+    start(person)
+    person.send("skip")
+    person.send("I need a place to stay, my landlord is evicting me")
+    with repository.transaction() as unit:
+        for table in m.metadata.sorted_tables:
+            for row in unit.conn.execute(select(table)):
+                flat = repr(tuple(row))
+                assert "landlord" not in flat
+                assert "6175550123" not in flat
