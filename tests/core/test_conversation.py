@@ -69,7 +69,7 @@ def test_happy_path_in_english_stores_every_answer_and_ends_with_a_code(engine, 
     person.send("not at all")      # 23b
     assert "Stress means" in person.last                     # PHQ-9 item 9 not asked: PHQ-2 negative
     person.send("a little bit")
-    assert "alcohol, tobacco and drug use" in person.last
+    assert "drinking, smoking and drug use" in person.last
     assert "Which word fits you" in person.send("ok")
     assert "4 or more drinks" in person.send("4")             # prefer not to say: the lower threshold
     person.send("never")
