@@ -34,6 +34,7 @@ from ..scoring import positive_needs, score_all
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
 from .catalog import Catalog
+from .reading import read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .summary import ReferralSource, StatewideLines, summary_replies
 
@@ -48,7 +49,6 @@ COMMAND_INTENTS = {
 }
 INTENT_CONFIDENCE = 0.75
 CRISIS_INTENT_CONFIDENCE = 0.85
-YES_NO_INTENT_CONFIDENCE = 0.6
 LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
 CONTACT_OPTIONS = ("text", "call", "email", "none")
 # Steps the person cannot go back to with BACK.
@@ -211,12 +211,7 @@ class Turn:
         return None
 
     def intent_yes_no(self) -> str | None:
-        said = interpret.yes_or_no(self.text, self.lang)
-        if said:
-            return said
-        if self.incoming.confidence >= YES_NO_INTENT_CONFIDENCE:
-            return {"affirm": "yes", "deny": "no"}.get(self.incoming.intent or "")
-        return None
+        return yes_or_no(self.text, self.lang, self.incoming.intent, self.incoming.confidence)
 
     # ----------------------------------------------------------- life cycle
     def start(self) -> None:
@@ -565,12 +560,7 @@ class Turn:
 
     def on_item(self, name: str) -> bool:
         item = self.instrument.item(name)
-        choices = [OptionChoice(o.id, o.number, o.phrases(self.lang)) for o in item.options]
-        if item.kind == "multi":
-            chosen = interpret.match_multi(self.text, choices, self.lang, item.none_option)
-        else:
-            single = interpret.match_single(self.text, choices, self.lang)
-            chosen = (single,) if single else None
+        chosen = read_item_answer(item, self.text, self.lang, self.incoming.intent, self.incoming.confidence)
         if not chosen:
             return False
         self.store_answer(item, tuple(chosen), self.text)

@@ -39,6 +39,14 @@ def start(person: Person, language_reply: str = "1") -> None:
     person.send(language_reply)
 
 
+def at_first_question(person: Person) -> None:
+    """Consent, English, no citation date, no needs named: the living situation question is next."""
+    start(person)
+    person.send("skip")
+    person.send("skip")
+    assert "What is your living situation today?" in person.last
+
+
 def test_happy_path_in_english_stores_every_answer_and_ends_with_a_code(engine, repository):
     person = Person(engine)
     start(person)
@@ -146,10 +154,7 @@ def test_skipping_everything_still_completes(engine, repository):
 
 def test_why_inside_a_question_explains_and_keeps_the_question(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
-    assert "What is your living situation today?" in person.last
+    at_first_question(person)
     reply = person.send("why are you asking?")
     assert "steady place to live matters" in reply
     assert "Reply with a number from 1 to 3" in reply
@@ -160,9 +165,7 @@ def test_why_inside_a_question_explains_and_keeps_the_question(engine, repositor
 
 def test_pause_and_come_back_days_later_after_a_restart(engine, repository, clock):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     person.send("2")                                  # ahc_1
     assert "saved your answers" in person.send("I'll finish later")
     clock.now += timedelta(days=6)
@@ -179,9 +182,7 @@ def test_pause_and_come_back_days_later_after_a_restart(engine, repository, cloc
 
 def test_crisis_mid_question_gives_lines_flags_and_lets_the_person_continue(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     reply = person.send("honestly i want to die")
     assert "988" in reply and "911" in reply and "833-773-2445" in reply
     assert "reply OK to go on" in reply
@@ -240,9 +241,7 @@ def test_declining_consent_ends_kindly_with_lines_and_nothing_asked(engine, repo
 
 def test_switching_language_mid_way_keeps_every_answer(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     person.send("1")
     reply = person.send("español")
     assert "seguimos en español" in reply and "Piense en el lugar donde vive" in reply
@@ -267,9 +266,7 @@ def test_switching_language_mid_way_keeps_every_answer(engine, repository):
 ])
 def test_messy_answers_land_on_the_right_option(engine, repository, messy, item, expected):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     answers = {"ahc_1": "1", "ahc_2": "none", "ahc_3": "never", "ahc_4": "never", "ahc_6": "no"}
     for current in ("ahc_1", "ahc_2", "ahc_3", "ahc_4", "ahc_6", "ahc_5"):
         if current == item:
@@ -282,9 +279,7 @@ def test_messy_answers_land_on_the_right_option(engine, repository, messy, item,
 
 def test_idk_skips_kindly_and_repeated_confusion_offers_a_way_out(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     assert "Sorry, I did not get that" in person.send("purple")
     assert "It is OK to skip this one" in person.send("banana")
     assert "That is OK" in person.send("idk")
@@ -294,9 +289,7 @@ def test_idk_skips_kindly_and_repeated_confusion_offers_a_way_out(engine, reposi
 
 def test_back_changes_the_last_answer_and_keeps_history(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     person.send("1")
     reply = person.send("go back")
     assert "change your last answer" in reply and "What is your living situation today?" in reply
@@ -309,9 +302,7 @@ def test_back_changes_the_last_answer_and_keeps_history(engine, repository):
 
 def test_the_same_message_delivered_twice_is_answered_once(engine, repository):
     person = Person(engine)
-    start(person)
-    person.send("skip")
-    person.send("skip")
+    at_first_question(person)
     first = person.send("2", key="twilio-SM123")
     second = person.send("2", key="twilio-SM123")
     assert first == second

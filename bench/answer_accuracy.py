@@ -1,0 +1,120 @@
+"""How well the core reads messy answers to screening questions, per language.
+
+Reads bench/data/answers_holdout.yaml (written for measurement, never trained or
+tuned on) and reads each answer the way the dialogue engine does: crisis words
+first, then commands, then the item's options. Prints a table and writes
+bench/results/answer_accuracy.json.
+
+With `--model PATH` (repeatable), each answer is also parsed by that trained Rasa
+model and its intent is used the way the engine uses it (only when the core's own
+reading found nothing, and only above the engine's confidence thresholds), so
+pipelines can be compared on the same held-out data.
+
+Run: .venv/bin/python bench/answer_accuracy.py [--model models/screening.tar.gz ...]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from screening import interpret
+from screening.instrument import default_instrument
+from screening.dialogue.engine import COMMAND_INTENTS, CRISIS_INTENT_CONFIDENCE, INTENT_CONFIDENCE
+from screening.dialogue.reading import read_item_answer
+
+HERE = Path(__file__).parent
+INSTRUMENT = default_instrument()
+
+
+def read_answer(item_id: str, text: str, language: str, intent: str | None = None, confidence: float = 0.0):
+    """What the engine would make of `text` while asking `item_id` (same order as ScreeningEngine)."""
+    if interpret.crisis_signal(text):
+        return "crisis"
+    command = interpret.detect_command(text, language)
+    if command:
+        return command
+    found = read_item_answer(INSTRUMENT.item(item_id), text, language, intent, confidence)
+    if found:
+        return list(found)
+    if intent == "crisis" and confidence >= CRISIS_INTENT_CONFIDENCE:
+        return "crisis"
+    if intent in COMMAND_INTENTS and confidence >= INTENT_CONFIDENCE:
+        return {"change_answer": "back", "request_human": "human", "ask_why": "why"}.get(intent, COMMAND_INTENTS[intent])
+    return None
+
+
+def intents_from(model: str, texts: list[str]) -> dict[str, tuple[str, float]]:
+    import logging
+
+    import structlog
+    from rasa.core.agent import Agent
+
+    # Rasa's structured log prints message text at debug level: keep it quiet.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    agent = Agent.load(model)
+
+    async def parse_all():
+        return [await agent.parse_message(t) for t in texts]
+
+    parsed = asyncio.run(parse_all())
+    return {t: (p["intent"]["name"], float(p["intent"]["confidence"])) for t, p in zip(texts, parsed)}
+
+
+def evaluate(cases: dict, intents: dict[str, tuple[str, float]] | None) -> dict:
+    results = {}
+    for language, rows in cases.items():
+        misses, timings = [], []
+        for item_id, text, expected in rows:
+            intent, confidence = (intents or {}).get(text, (None, 0.0))
+            start = time.perf_counter()
+            got = read_answer(item_id, text, language, intent, confidence)
+            timings.append((time.perf_counter() - start) * 1000)
+            if got != expected:
+                misses.append({"item": item_id, "text": text, "expected": expected, "got": got})
+        unsure = sum(1 for m in misses if m["got"] is None)
+        results[language] = {
+            "cases": len(rows), "correct": len(rows) - len(misses),
+            "accuracy": round((len(rows) - len(misses)) / len(rows), 3),
+            "unsure_asked_again": unsure, "wrong": len(misses) - unsure,
+            "median_ms": round(statistics.median(timings), 3), "misses": misses,
+        }
+    return results
+
+
+def report(title: str, results: dict) -> None:
+    print(f"\n### {title}\n")
+    print("| language | cases | correct | accuracy | asked again (unsure) | read wrongly | median ms |")
+    print("|---|---|---|---|---|---|---|")
+    for language, r in results.items():
+        print(f"| {language} | {r['cases']} | {r['correct']} | {r['accuracy']:.1%} | {r['unsure_asked_again']} "
+              f"| {r['wrong']} | {r['median_ms']} |")
+    for language, r in results.items():
+        for miss in r["misses"]:
+            print(f"  {language} {miss['item']}: {miss['text']!r} -> {miss['got']} (expected {miss['expected']})")
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", action="append", default=[], help="a trained Rasa model to add intents from")
+    args = parser.parse_args()
+    cases = yaml.safe_load((HERE / "data" / "answers_holdout.yaml").read_text(encoding="utf-8"))
+    texts = [text for rows in cases.values() for _, text, _ in rows]
+    everything = {"core only": evaluate(cases, None)}
+    for model in args.model:
+        everything[f"core + intents from {model}"] = evaluate(cases, intents_from(model, texts))
+    for title, results in everything.items():
+        report(title, results)
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "answer_accuracy.json").write_text(json.dumps(everything, indent=2, ensure_ascii=False))
+    return everything
+
+
+if __name__ == "__main__":
+    main()

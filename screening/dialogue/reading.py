@@ -1,0 +1,42 @@
+"""What a message means as an answer to one instrument item.
+
+Shared by the dialogue engine and the benchmarks, so what is measured is what runs.
+"""
+from __future__ import annotations
+
+from .. import interpret
+from ..instrument import Item
+from ..interpret import OptionChoice
+
+# How sure the NLU model must be that a message is a plain yes or no before
+# the core reads it as the item's yes or no option.
+YES_NO_INTENT_CONFIDENCE = 0.6
+YES_NO_INTENTS = {"affirm": "yes", "deny": "no"}
+
+
+def yes_or_no(text: str, language: str, intent: str | None, confidence: float) -> str | None:
+    """'yes' or 'no' from the words themselves, else from a confident affirm/deny intent."""
+    said = interpret.yes_or_no(text, language)
+    if said:
+        return said
+    if intent in YES_NO_INTENTS and confidence >= YES_NO_INTENT_CONFIDENCE:
+        return YES_NO_INTENTS[intent]
+    return None
+
+
+def item_choices(item: Item, language: str) -> list[OptionChoice]:
+    return [OptionChoice(o.id, o.number, o.phrases(language)) for o in item.options]
+
+
+def read_item_answer(item: Item, text: str, language: str, intent: str | None = None,
+                     confidence: float = 0.0) -> tuple[str, ...] | None:
+    """The chosen option ids, or None when the message is not a clear answer."""
+    choices = item_choices(item, language)
+    if item.kind == "multi":
+        return interpret.match_multi(text, choices, language, item.none_option) or None
+    single = interpret.match_single(text, choices, language)
+    if not single:
+        # "no i have a car", "yes it has": a yes or no with more words around it.
+        said = yes_or_no(text, language, intent, confidence)
+        single = interpret.match_single(said, choices, language) if said else None
+    return (single,) if single else None
