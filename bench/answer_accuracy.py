@@ -18,10 +18,13 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from screening import interpret
 from screening.instrument import default_instrument
@@ -87,6 +90,24 @@ def evaluate(cases: dict, intents: dict[str, tuple[str, float]] | None) -> dict:
     return results
 
 
+def train_default_recipe() -> Path:
+    """Rasa's default recipe trained on the project's data, into bench/results/models/."""
+    import subprocess
+    import sys
+
+    from rasa_defaults import DEFAULT_PIPELINE, DEFAULT_POLICIES
+
+    out = HERE / "results" / "models"
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / "default_recipe.yml"
+    config.write_text(yaml.safe_dump({"recipe": "default.v1", "assistant_id": "bench-default", "language": "en",
+                                      "pipeline": DEFAULT_PIPELINE, "policies": DEFAULT_POLICIES}))
+    subprocess.run([str(Path(sys.executable).with_name("rasa")), "train", "--config", str(config),
+                    "--fixed-model-name", "default_recipe", "--out", str(out), "--quiet"],
+                   cwd=HERE.parent, check=True, capture_output=True)
+    return out / "default_recipe.tar.gz"
+
+
 def report(title: str, results: dict) -> None:
     print(f"\n### {title}\n")
     print("| language | cases | correct | accuracy | asked again (unsure) | read wrongly | median ms |")
@@ -102,7 +123,11 @@ def report(title: str, results: dict) -> None:
 def main() -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", default=[], help="a trained Rasa model to add intents from")
+    parser.add_argument("--train-default-recipe", action="store_true",
+                        help="also train Rasa's default recipe (bench/rasa_defaults.py) and compare")
     args = parser.parse_args()
+    if args.train_default_recipe:
+        args.model.append(str(train_default_recipe()))
     cases = yaml.safe_load((HERE / "data" / "answers_holdout.yaml").read_text(encoding="utf-8"))
     texts = [text for rows in cases.values() for _, text, _ in rows]
     everything = {"core only": evaluate(cases, None)}

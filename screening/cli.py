@@ -3,6 +3,7 @@
   screening db upgrade                      create or update the database schema
   screening export --format json|fhir       every screening, one JSON object per line
   screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
+  screening nlu-options                     regenerate data/nlu/instrument_options.yml
 """
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import json
 import secrets
 import sys
 
-from .config import load_settings
+from pathlib import Path
+
+from .config import PROJECT_DIR, load_settings
 from .crypto import KeySettingError, new_encryption_key
 from .export import questionnaire_response, screening_records
 from .records import migrate
 from .service import build_repository
+from .training_data import generated_options_file
 
 
 def _db_upgrade(args) -> int:
@@ -44,6 +48,13 @@ def _keys(args) -> int:
     return 0
 
 
+def _nlu_options(args) -> int:
+    path, text = generated_options_file(Path(args.nlu_dir))
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="screening", description="Needs-screening intake assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -59,6 +70,10 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     commands.add_parser("keys", help="print new secret keys for .env").set_defaults(run=_keys)
+
+    options = commands.add_parser("nlu-options", help="write the NLU examples derived from the instrument")
+    options.add_argument("--nlu-dir", default=str(PROJECT_DIR / "data" / "nlu"))
+    options.set_defaults(run=_nlu_options)
     return root
 
 

@@ -119,6 +119,7 @@ class Stack:
     log_dir: Path
     rasa_port: int = RASA_PORT
     action_port: int = ACTION_PORT
+    endpoints: str = "endpoints.yml"
     processes: dict[str, Process] = field(default_factory=dict)
 
     def start(self, *names: str) -> None:
@@ -126,7 +127,7 @@ class Stack:
             if name == "actions":
                 self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
             else:
-                self.processes[name] = start_rasa(self.env, self.log_dir, self.rasa_port)
+                self.processes[name] = start_rasa(self.env, self.log_dir, self.rasa_port, endpoints=self.endpoints)
         for name in names or ("actions", "rasa"):
             wait_until_ready(self.processes[name])
 

@@ -160,3 +160,10 @@ def test_rasa_domain_rules_training_data_and_actions_agree():
         nlu = yaml.safe_load((ROOT / f"data/nlu/{language}.yml").read_text())["nlu"]
         trained = {entry["intent"] for entry in nlu if "intent" in entry}
         assert trained == set(domain["intents"]), f"{language} training data covers other intents"
+
+
+def test_nlu_examples_generated_from_the_instrument_are_up_to_date():
+    from screening.training_data import generated_options_file
+
+    path, text = generated_options_file(ROOT / "data" / "nlu")
+    assert path.read_text(encoding="utf-8") == text, "the instrument changed: run `screening nlu-options`"

@@ -567,3 +567,14 @@ def test_unexpected_errors_become_not_understood(monkeypatch, caplog):
     assert match_multi("1", HOUSING_PROBLEMS, "en", "none") is None
     assert looks_spanish("hola") is False
     assert "private words" not in caplog.text  # what a person wrote is never logged
+
+
+# Crisis messages both the NLU model and the first word list missed in the
+# held-out NLU set (see BENCHMARKS.md): the word list must catch them now.
+@pytest.mark.parametrize("text", [
+    "i just cut my wrists", "took all my pills", "ending my life", "hurt my self", "i can't go on",
+    "me tome todo el frasco", "me corte las venas", "me kiero morir", "ya no kiero vivir",
+    "quitar la vida", "me quiero lastimar",
+])
+def test_crisis_messages_the_model_missed_are_caught_by_the_word_list(text):
+    assert crisis_signal(text) == "self_harm"
