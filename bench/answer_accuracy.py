@@ -28,8 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from screening import interpret
 from screening.instrument import default_instrument
-from screening.dialogue.engine import COMMAND_INTENTS, CRISIS_INTENT_CONFIDENCE, INTENT_CONFIDENCE
-from screening.dialogue.reading import read_item_answer
+from screening.dialogue.reading import command_from_intent, read_item_answer
 
 HERE = Path(__file__).parent
 INSTRUMENT = default_instrument()
@@ -45,11 +44,7 @@ def read_answer(item_id: str, text: str, language: str, intent: str | None = Non
     found = read_item_answer(INSTRUMENT.item(item_id), text, language, intent, confidence)
     if found:
         return list(found)
-    if intent == "crisis" and confidence >= CRISIS_INTENT_CONFIDENCE:
-        return "crisis"
-    if intent in COMMAND_INTENTS and confidence >= INTENT_CONFIDENCE:
-        return {"change_answer": "back", "request_human": "human", "ask_why": "why"}.get(intent, COMMAND_INTENTS[intent])
-    return None
+    return command_from_intent(intent, confidence)
 
 
 def intents_from(model: str, texts: list[str]) -> dict[str, tuple[str, float]]:

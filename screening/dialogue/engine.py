@@ -34,21 +34,13 @@ from ..scoring import positive_needs, score_all
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
 from .catalog import Catalog
-from .reading import read_item_answer, yes_or_no
+from .reading import command_from_intent, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .summary import ReferralSource, StatewideLines, summary_replies
 
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 DEADLINE_DAYS = 45
 
-# NLU intents that name a command, and how sure the model must be to act on one.
-COMMAND_INTENTS = {
-    "skip": "skip", "dont_know": "dont_know", "ask_why": "why", "pause": "pause", "stop": "stop",
-    "help": "help", "request_human": "human", "change_answer": "back",
-    "language_english": "english", "language_spanish": "spanish",
-}
-INTENT_CONFIDENCE = 0.75
-CRISIS_INTENT_CONFIDENCE = 0.85
 LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
 CONTACT_OPTIONS = ("text", "call", "email", "none")
 # Steps the person cannot go back to with BACK.
@@ -203,12 +195,7 @@ class Turn:
         return self.replies
 
     def intent_command(self) -> str | None:
-        intent, confidence = self.incoming.intent, self.incoming.confidence
-        if intent == "crisis" and confidence >= CRISIS_INTENT_CONFIDENCE:
-            return "crisis"
-        if intent in COMMAND_INTENTS and confidence >= INTENT_CONFIDENCE:
-            return COMMAND_INTENTS[intent]
-        return None
+        return command_from_intent(self.incoming.intent, self.incoming.confidence)
 
     def intent_yes_no(self) -> str | None:
         return yes_or_no(self.text, self.lang, self.incoming.intent, self.incoming.confidence)

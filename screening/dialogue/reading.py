@@ -8,6 +8,28 @@ from .. import interpret
 from ..instrument import Item
 from ..interpret import OptionChoice
 
+# NLU intents that name a command, and how sure the model must be to act on one.
+COMMAND_INTENTS = {
+    "skip": "skip", "dont_know": "dont_know", "ask_why": "why", "pause": "pause", "stop": "stop",
+    "help": "help", "request_human": "human", "change_answer": "back",
+    "language_english": "english", "language_spanish": "spanish",
+}
+INTENT_CONFIDENCE = 0.75
+# Commands that interrupt the screening need more certainty when only the model
+# says so (the words themselves were not a clear command).
+INTERRUPTING_INTENT_CONFIDENCE = {"pause": 0.9, "stop": 0.9}
+CRISIS_INTENT_CONFIDENCE = 0.85
+
+
+def command_from_intent(intent: str | None, confidence: float) -> str | None:
+    """The command (or "crisis") the NLU model's intent names, when it is sure enough."""
+    if intent == "crisis" and confidence >= CRISIS_INTENT_CONFIDENCE:
+        return "crisis"
+    if intent in COMMAND_INTENTS and confidence >= INTERRUPTING_INTENT_CONFIDENCE.get(intent, INTENT_CONFIDENCE):
+        return COMMAND_INTENTS[intent]
+    return None
+
+
 # How sure the NLU model must be that a message is a plain yes or no before
 # the core reads it as the item's yes or no option.
 YES_NO_INTENT_CONFIDENCE = 0.6
