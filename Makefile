@@ -41,7 +41,7 @@ install: $(STAMP)
 
 # A .env with fresh secret keys, made once from .env.example.
 .env: | $(STAMP)
-	@cp .env.example .env
+	@cp .env.example .env && chmod 600 .env
 	@$(VENV)/bin/screening keys >> .env
 	@echo "Wrote .env with new keys (keep it private)."
 

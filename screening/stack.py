@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import PROJECT_DIR, load_settings
+from .rasa_endpoints import LOCK_KEY_PREFIX, write_endpoints
 
 RASA_PORT = 5005
 ACTION_PORT = 5055
@@ -113,6 +114,15 @@ def stack_env(database_url: str, tracker_db: Path, action_port: int = ACTION_POR
             "ACTION_SERVER_PORT": str(action_port)}
 
 
+def endpoints_for(env: dict[str, str], log_dir: Path, redis_url: str | None = None,
+                  key_prefix: str = LOCK_KEY_PREFIX) -> str:
+    """Write the endpoints file these settings need and return its path."""
+    return str(write_endpoints(
+        log_dir / "endpoints.yml", action_port=int(env["ACTION_SERVER_PORT"]),
+        database_url=env["DATABASE_URL"], sqlite_tracker=Path(env["RASA_TRACKER_DB"]),
+        redis_url=redis_url, key_prefix=key_prefix))
+
+
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -122,13 +132,21 @@ class Stack:
     endpoints: str = "endpoints.yml"
     processes: dict[str, Process] = field(default_factory=dict)
 
+    extra_rasa_ports: tuple[int, ...] = ()   # more Rasa processes sharing the conversations
+
+    def rasa_names(self) -> list[str]:
+        return ["rasa"] + [f"rasa{n}" for n in range(2, len(self.extra_rasa_ports) + 2)]
+
     def start(self, *names: str) -> None:
-        for name in names or ("actions", "rasa"):
+        names = names or ("actions", *self.rasa_names())
+        ports = dict(zip(self.rasa_names(), (self.rasa_port, *self.extra_rasa_ports)))
+        for name in names:
             if name == "actions":
                 self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
             else:
-                self.processes[name] = start_rasa(self.env, self.log_dir, self.rasa_port, endpoints=self.endpoints)
-        for name in names or ("actions", "rasa"):
+                self.processes[name] = start_rasa(self.env, self.log_dir, ports[name], name=name,
+                                                  endpoints=self.endpoints)
+        for name in names:
             wait_until_ready(self.processes[name])
 
     def stop(self) -> None:
@@ -139,6 +157,10 @@ class Stack:
     def webhook(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/app/webhook"
 
+    @property
+    def webhooks(self) -> list[str]:
+        return [f"http://127.0.0.1:{p}/webhooks/app/webhook" for p in (self.rasa_port, *self.extra_rasa_ports)]
+
 
 def main() -> int:
     settings = load_settings()
@@ -146,7 +168,8 @@ def main() -> int:
         print("No trained model: run `make train` first.", file=sys.stderr)
         return 2
     var = PROJECT_DIR / "var"
-    stack = Stack(stack_env(settings.database_url, var / "rasa_tracker.db"), var / "log")
+    env = stack_env(settings.database_url, var / "rasa_tracker.db")
+    stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url))
     print("Starting the action server and Rasa (about 30 seconds)...", flush=True)
     try:
         stack.start()

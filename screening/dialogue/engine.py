@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
 from .. import interpret, need_words
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
@@ -88,6 +90,10 @@ class ScreeningEngine:
                     return replies
             except DuplicateTurn:
                 continue  # another process stored this message first: read its replies
+            except (IntegrityError, OperationalError):
+                # Two first messages from one person created them twice, or the
+                # database chose this turn to give way in a lock conflict: try again.
+                continue
         raise RuntimeError("a turn could not be stored")
 
 

@@ -96,9 +96,12 @@ class Unit:
 
     # participants and turns -------------------------------------------------
     def participant_id(self, channel: str, sender_id: str, now: datetime) -> str:
+        """The person's id, creating it on first contact, and locked for this transaction:
+        one person's messages are handled one at a time, whichever process receives them."""
         sender_hash = pseudonym(self.secret_key, channel, sender_id)
         found = self.conn.execute(
-            select(m.participants.c.id).where(m.participants.c.sender_hash == sender_hash)).scalar()
+            select(m.participants.c.id).where(m.participants.c.sender_hash == sender_hash)
+            .with_for_update()).scalar()
         if found:
             return found
         new_id = str(uuid.uuid4())

@@ -338,3 +338,33 @@ def test_message_text_is_encrypted_at_rest(engine, repository):
                 flat = repr(tuple(row))
                 assert "landlord" not in flat
                 assert "6175550123" not in flat
+
+
+def test_messages_from_one_person_arriving_at_once_are_each_handled_once_in_turn(engine, repository):
+    """Two texts sent together (or a retry racing the original) must neither be lost nor doubled."""
+    import threading
+
+    person = Person(engine, sender="racing-person")
+    at_first_question(person)
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def send(n):
+        barrier.wait()
+        try:
+            Person(engine, sender="racing-person").send("skip", key=f"race-{n}")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    [record] = exported(repository)
+    # Eight skips, handled one after another: the first eight questions of the
+    # default order, each skipped exactly once.
+    skipped = [i for i, a in record["answers"].items() if a["skipped"]]
+    assert sorted(skipped) == sorted(["ahc_1", "ahc_2", "ahc_3", "ahc_4", "ahc_6", "ahc_5", "ahc_11", "ahc_12"])
+    assert all(a["times_changed"] == 0 for a in record["answers"].values())

@@ -1,0 +1,61 @@
+"""Rasa's endpoints file, made from the project's settings.
+
+- action server on 127.0.0.1;
+- tracker store (Rasa's working memory): the project's PostgreSQL database when
+  DATABASE_URL is PostgreSQL (Rasa adds its own `events` table), else a SQLite file;
+- lock store: Redis when REDIS_URL is set, so several Rasa processes can share
+  conversations and one conversation's messages are handled by one process at a
+  time; unset, Rasa's in-process lock store.
+
+`endpoints.yml` in the repository is the same for the default case (SQLite, no
+Redis), for running Rasa by hand.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+LOCK_KEY_PREFIX = "screening"
+
+
+def tracker_store(database_url: str, sqlite_path: Path) -> dict:
+    parts = urlsplit(database_url)
+    if parts.scheme.startswith("postgresql"):
+        store = {"type": "SQL", "dialect": "postgresql", "url": parts.hostname or "127.0.0.1",
+                 "port": parts.port or 5432, "db": parts.path.lstrip("/")}
+        if parts.username:
+            store["username"] = unquote(parts.username)
+        if parts.password:
+            store["password"] = unquote(parts.password)
+        return store
+    return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_path)}
+
+
+def lock_store(redis_url: str | None, key_prefix: str = LOCK_KEY_PREFIX) -> dict | None:
+    if not redis_url:
+        return None
+    parts = urlsplit(redis_url)
+    store = {"type": "redis", "url": parts.hostname or "127.0.0.1", "port": parts.port or 6379,
+             "db": int(parts.path.lstrip("/") or 0), "key_prefix": key_prefix}
+    if parts.password:
+        store["password"] = unquote(parts.password)
+    return store
+
+
+def endpoints(action_port: int, database_url: str, sqlite_tracker: Path, redis_url: str | None,
+              key_prefix: str = LOCK_KEY_PREFIX) -> dict:
+    config = {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+              "tracker_store": tracker_store(database_url, sqlite_tracker)}
+    locks = lock_store(redis_url, key_prefix)
+    if locks:
+        config["lock_store"] = locks
+    return config
+
+
+def write_endpoints(path: Path, **settings) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Made by screening.rasa_endpoints from the settings; do not edit.\n"
+                    + yaml.safe_dump(endpoints(**settings), sort_keys=False))
+    return path
