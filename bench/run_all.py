@@ -16,6 +16,7 @@ RUNS = [
     ["answer_accuracy.py", "--model", "models/screening.tar.gz", "--train-default-recipe"],
     ["nlu_accuracy.py"],
     ["stack_latency.py"],
+    ["referral_latency.py"],
 ]
 
 
