@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from screening.records.db import make_engine
+import screening.directory.tables  # noqa: F401  (the directory tables share the metadata)
 from screening.records.models import metadata
 
 config = context.config

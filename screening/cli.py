@@ -3,6 +3,7 @@
   screening db upgrade                      create or update the database schema
   screening export --format json|fhir       every screening, one JSON object per line
   screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
+  screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
 """
 from __future__ import annotations
@@ -42,6 +43,39 @@ def _export(args) -> int:
     return 0
 
 
+def _directory_import(args) -> int:
+    # Imported here so the other subcommands do not load the directory code.
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from .directory import PackageRefused, import_package
+    from .records.db import make_engine
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if total is None and not done:
+            print(f"{stage} ...", file=sys.stderr, flush=True)
+            return
+        of = f"/{total}" if total is not None else ""
+        print(f"{stage}: {done}{of}", file=sys.stderr, flush=True)
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        report = import_package(engine, args.path, progress=progress, package_name=args.name)
+    except PackageRefused as refused:
+        for problem in refused.problems:
+            print(problem, file=sys.stderr)
+        print(f"screening: package refused with {len(refused.problems)} problem(s); nothing was written",
+              file=sys.stderr)
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        print(f"screening: the database is not ready ({exc.orig.__class__.__name__}: "
+              f"{str(exc.orig).strip().splitlines()[0]}); run `screening db upgrade` first", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
 def _keys(args) -> int:
     print(f"ENCRYPTION_KEY={new_encryption_key()}")
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
@@ -68,6 +102,15 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--include-text", action="store_true",
                         help="include what people typed (decrypted); handle the file as confidential")
     export.set_defaults(run=_export)
+
+    directory = commands.add_parser("directory", help="the service directory").add_subparsers(
+        dest="directory_command", required=True)
+    directory_import = directory.add_parser(
+        "import", help="load an Open Referral HSDS 3.0 package (a folder of CSV files and datapackage.json)")
+    directory_import.add_argument("path", help="the package folder")
+    directory_import.add_argument("--name", help="the package's name (default: its datapackage.json name, "
+                                  "else the folder's name); re-imports under the same name replace it")
+    directory_import.set_defaults(run=_directory_import)
 
     commands.add_parser("keys", help="print new secret keys for .env").set_defaults(run=_keys)
 
