@@ -16,7 +16,7 @@ PYTHON ?= $(shell for c in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install env train migrate run test test-python test-rasa validate bench lock clean
+.PHONY: help install env train migrate directory run test test-python test-rasa validate bench lock clean
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
@@ -55,7 +55,11 @@ train: $(MODEL)
 migrate: .env
 	$(VENV)/bin/screening db upgrade
 
-run: install env train migrate
+# The shipped Massachusetts directory, loaded when the database has none yet.
+directory: migrate
+	$(VENV)/bin/screening directory import screening/content/directory/ma --if-empty
+
+run: install env train migrate directory
 	$(PY) -m screening.stack
 
 validate: $(STAMP)

@@ -58,6 +58,13 @@ def _directory_import(args) -> int:
         print(f"{stage}: {done}{of}", file=sys.stderr, flush=True)
 
     engine = make_engine(load_settings().database_url)
+    if args.if_empty:
+        from .directory.services import latest_import_id
+
+        with engine.connect() as conn:
+            if latest_import_id(conn) is not None:
+                print("a directory is already loaded; nothing imported")
+                return 0
     try:
         report = import_package(engine, args.path, progress=progress, package_name=args.name)
     except PackageRefused as refused:
@@ -110,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
     directory_import.add_argument("path", help="the package folder")
     directory_import.add_argument("--name", help="the package's name (default: its datapackage.json name, "
                                   "else the folder's name); re-imports under the same name replace it")
+    directory_import.add_argument("--if-empty", action="store_true",
+                                  help="import only when no directory has been loaded yet (used by `make run`)")
     directory_import.set_defaults(run=_directory_import)
 
     commands.add_parser("keys", help="print new secret keys for .env").set_defaults(run=_keys)

@@ -83,7 +83,12 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
         "domains": domains,
         "self_identified_needs": list(unit.needs(screening_id)),
         "flags": flags,
-        "referrals": [],
+        "referrals": [
+            {"need": r.need, "rank": r.rank, "service_id": r.service_id, "location_id": r.location_id,
+             "name": r.name, "town": r.town, "phone": r.phone, "miles": r.miles, "reason": r.reason,
+             "shown_at": _iso(r.shown_at)}
+            for r in unit.conn.execute(select(m.referrals).where(m.referrals.c.screening_id == screening_id)
+                                       .order_by(m.referrals.c.id))],
     }
 
 

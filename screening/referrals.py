@@ -7,8 +7,9 @@ For each need, in the order given (the person's ranked needs, then positive scre
 1. hard filters: the need category; age limits when the person's age is known;
 2. a radius around the person's place, widening step by step (RADII_MILES) until
    something is found;
-3. ranking: distance, with a bonus for the person's language and for free care
-   (see RANK_BONUS_MILES), then name and id so ties always break the same way;
+3. ranking: distance, with a bonus for the person's language, for free care and for
+   a phone number to call (see RANK_BONUS_MILES), then name and id so ties always
+   break the same way;
 4. no local match, or no place given: the statewide lines for that need, never an
    empty answer.
 A service already offered for an earlier need is not offered again.
@@ -23,8 +24,9 @@ from typing import Iterable, Sequence
 
 RADII_MILES = (5.0, 10.0, 25.0, 50.0, 100.0)
 MAX_PER_NEED = 3
-# How many miles of distance a language match or free care is worth in the ranking.
-RANK_BONUS_MILES = {"language": 5.0, "free": 2.0}
+# How many miles of distance a language match, free care or a phone number to call
+# is worth in the ranking.
+RANK_BONUS_MILES = {"language": 5.0, "free": 2.0, "phone": 1.0}
 CELL_DEGREES = 0.05          # spatial grid for fast radius search (about 3.5 x 2.5 miles here)
 EARTH_RADIUS_MILES = 3958.8
 
@@ -32,7 +34,7 @@ EARTH_RADIUS_MILES = 3958.8
 @dataclass(frozen=True)
 class ServiceRecord:
     """One service at one location (or statewide, without a location)."""
-    id: str
+    id: str                         # unique per service and location
     name: str
     needs: frozenset[str]
     town: str = ""
@@ -44,6 +46,8 @@ class ServiceRecord:
     minimum_age: int | None = None
     maximum_age: int | None = None
     statewide: bool = False
+    service_id: str = ""            # the directory's ids, for storing what was shown
+    location_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ def match_needs(directory: Directory, needs: Sequence[str], *, latitude: float |
                     def rank_key(pair):
                         distance, service = pair
                         bonus = (RANK_BONUS_MILES["language"] if language in service.languages else 0) + \
-                            (RANK_BONUS_MILES["free"] if service.free else 0)
+                            (RANK_BONUS_MILES["free"] if service.free else 0) + \
+                            (RANK_BONUS_MILES["phone"] if service.phone else 0)
                         return (distance - bonus, service.name, service.id)
                     best = heapq.nsmallest(per_need, found, key=rank_key)
                     for n, (_, service) in enumerate(best, start=1):

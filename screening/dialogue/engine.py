@@ -38,7 +38,8 @@ from . import plan
 from .catalog import Catalog
 from .reading import command_from_intent, read_item_answer, yes_or_no
 from .replies import Choice, Reply
-from .summary import ReferralSource, StatewideLines, summary_replies
+from .directory_referrals import DirectoryReferrals
+from .summary import ReferralSource, summary_needs, summary_replies
 
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 DEADLINE_DAYS = 45
@@ -71,12 +72,13 @@ class ScreeningEngine:
         self.repository = repository
         self.instrument = instrument or default_instrument()
         self.catalog = catalog or Catalog()
-        self.referrals = referrals or StatewideLines(self.catalog)
+        self.referrals = referrals or DirectoryReferrals(self.catalog)
         self.clock = clock
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.clock()
         message_key = incoming.message_key or f"generated:{uuid.uuid4()}"
+        conflict: Exception | None = None
         for _ in range(3):
             try:
                 with self.repository.transaction() as unit:
@@ -90,11 +92,11 @@ class ScreeningEngine:
                     return replies
             except DuplicateTurn:
                 continue  # another process stored this message first: read its replies
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError) as exc:
                 # Two first messages from one person created them twice, or the
                 # database chose this turn to give way in a lock conflict: try again.
-                continue
-        raise RuntimeError("a turn could not be stored")
+                conflict = exc
+        raise conflict or RuntimeError("a turn could not be stored")
 
 
 class Turn:
@@ -282,8 +284,13 @@ class Turn:
         self.row.completed_at = self.now
         code = self.row.completion_code or self.unit.issue_completion_code(self.row)
         screened = positive_needs(score_all(self.instrument, self.option_sets()))
+        place = resolve_location(self.row.location_zip or self.row.location_town or "").place
+        referrals = self.engine.referrals.referrals(
+            summary_needs(self.needs, screened), latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None, language=self.lang, conn=self.unit.conn)
+        self.unit.add_referrals(self.row.id, referrals, self.now)
         self.replies += summary_replies(
-            self.catalog, self.engine.referrals, language=self.lang, own_needs=self.needs,
+            self.catalog, referrals, language=self.lang, own_needs=self.needs,
             screened_needs=screened, code=code, completed_on=self.today, deadline=self.row.deadline)
 
     # ------------------------------------------------------------- prompts

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, Sequence
 
-from ..resources import Resource, resources_for_need
+from ..resources import resources_for_need
 from .catalog import Catalog
 from .replies import Reply
 
@@ -19,36 +19,62 @@ MAX_NEEDS_IN_SUMMARY = 4
 @dataclass(frozen=True)
 class Referral:
     need: str
+    rank: int
     name: str
-    how: str          # e.g. "call 211" in the person's language
-    reason: str = ""  # a short plain reason ("3 miles away · Spanish spoken")
+    how: str = ""              # how to reach it, in the person's language ("call 211")
+    town: str = ""
+    reason: str = ""           # a short plain reason ("0.4 miles away · free")
+    phone: str = ""
+    miles: float | None = None
+    service_id: str | None = None
+    location_id: str | None = None
+
+    def line(self) -> str:
+        where = f"{self.name}, {self.town}" if self.town else self.name
+        parts = [where + (f": {self.how}" if self.how else "")]
+        if self.reason:
+            parts.append(f"({self.reason})")
+        return " ".join(parts)
 
 
 class ReferralSource(Protocol):
-    def referrals(self, need: str, language: str) -> Sequence[Referral]: ...
+    def referrals(self, needs: Sequence[str], *, latitude: float | None, longitude: float | None,
+                  language: str, conn) -> list[Referral]: ...
+
+
+def how_to_reach(catalog: Catalog, language: str, phone: str, text: str = "", website: str = "") -> str:
+    if phone and text:
+        return catalog.say(language, "resource_call_text", phone=phone)
+    if phone:
+        return catalog.say(language, "resource_call", phone=phone)
+    if text:
+        return catalog.say(language, "resource_text_only", text=text)
+    return catalog.say(language, "resource_web", website=website) if website else ""
 
 
 class StatewideLines:
-    """Statewide resource lines for each need, from the shipped resource data."""
+    """The shipped statewide resource lines for each need: the last fallback."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
-    def _how(self, resource: Resource, language: str) -> str:
-        if resource.phone and resource.text:
-            return self.catalog.say(language, "resource_call_text", phone=resource.phone)
-        if resource.phone:
-            return self.catalog.say(language, "resource_call", phone=resource.phone)
-        if resource.text:
-            return self.catalog.say(language, "resource_text_only", text=resource.text)
-        return self.catalog.say(language, "resource_web", website=resource.website)
-
-    def referrals(self, need: str, language: str) -> Sequence[Referral]:
-        return [Referral(need, r.name, self._how(r, language)) for r in resources_for_need(need)]
+    def referrals(self, needs, *, latitude=None, longitude=None, language="en", conn=None) -> list[Referral]:
+        found = []
+        for need in needs:
+            for rank, r in enumerate(resources_for_need(need), start=1):
+                found.append(Referral(need, rank, r.name, how_to_reach(self.catalog, language, r.phone, r.text,
+                                                                      r.website),
+                                      reason=self.catalog.say(language, "reason_statewide"), phone=r.phone))
+        return found
 
 
-def summary_replies(catalog: Catalog, source: ReferralSource, *, language: str, own_needs: Sequence[str],
-                    screened_needs: Sequence[str], code: str, completed_on: date,
+def summary_needs(own_needs: Sequence[str], screened_needs: Sequence[str]) -> list[str]:
+    """The needs referrals are given for: the person's own first, then positive screens."""
+    return [*own_needs, *[n for n in screened_needs if n not in own_needs]][:MAX_NEEDS_IN_SUMMARY]
+
+
+def summary_replies(catalog: Catalog, referrals: Sequence[Referral], *, language: str,
+                    own_needs: Sequence[str], screened_needs: Sequence[str], code: str, completed_on: date,
                     deadline: date | None) -> list[Reply]:
     say = lambda key, **v: catalog.say(language, key, **v)  # noqa: E731
     replies = [Reply(say("summary_done"))]
@@ -59,11 +85,13 @@ def summary_replies(catalog: Catalog, source: ReferralSource, *, language: str, 
     other = [n for n in screened_needs if n not in own_needs]
     if other:
         replies.append(Reply(say("summary_other_needs", needs=catalog.need_list(language, other))))
-    for need in [*own_needs, *other][:MAX_NEEDS_IN_SUMMARY]:
-        found = source.referrals(need, language)
-        if found:
-            lines = "; ".join(f"{r.name}, {r.how}" for r in found)
-            replies.append(Reply(say("summary_help_for", need=catalog.need_label(language, need), lines=lines)))
+    by_need: dict[str, list[Referral]] = {}
+    for referral in referrals:
+        by_need.setdefault(referral.need, []).append(referral)
+    for need, found in by_need.items():
+        lines = "\n".join(r.line() for r in found)
+        label = catalog.need_label(language, need)
+        replies.append(Reply(say("summary_help_for", need=label[:1].lower() + label[1:], lines=lines)))
     replies.append(Reply(say("summary_code", code=code, date=catalog.long_date(language, completed_on))))
     if deadline:
         key = "summary_deadline_met" if completed_on <= deadline else "summary_deadline_passed"

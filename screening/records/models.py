@@ -8,8 +8,8 @@ from __future__ import annotations
 
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String,
-    Table, UniqueConstraint, Index,
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    String, Table, Text, UniqueConstraint,
 )
 
 metadata = MetaData(naming_convention={
@@ -113,6 +113,23 @@ messages = Table(
     Column("body_enc", LargeBinary, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_messages_screening_time", "screening_id", "id"),
+)
+
+# What the person was shown: each referral with its need, rank and reason.
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False, index=True),
+    Column("need", String(32), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("service_id", String(255), nullable=True),      # the directory's id; none for a built-in line
+    Column("location_id", String(255), nullable=True),
+    Column("name", Text, nullable=False),
+    Column("town", String(128), nullable=True),
+    Column("phone", String(64), nullable=True),
+    Column("miles", Float, nullable=True),
+    Column("reason", Text, nullable=False),                # as the person read it
+    Column("shown_at", DateTime, nullable=False),
 )
 
 # One row per incoming message, keyed by the channel's message id: a message

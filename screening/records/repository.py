@@ -222,6 +222,13 @@ class Unit:
         self.conn.execute(insert(m.flags).values(
             screening_id=screening_id, kind=kind, reason=reason, created_at=now))
 
+    def add_referrals(self, screening_id: str, referrals, now: datetime) -> None:
+        if referrals:
+            self.conn.execute(insert(m.referrals), [
+                dict(screening_id=screening_id, need=r.need, rank=r.rank, service_id=r.service_id,
+                     location_id=r.location_id, name=r.name, town=r.town or None, phone=r.phone or None,
+                     miles=r.miles, reason=r.reason, shown_at=now) for r in referrals])
+
     def add_message(self, screening_id: str, turn_id: int | None, direction: str, channel: str,
                     body: str, now: datetime) -> None:
         self.conn.execute(insert(m.messages).values(

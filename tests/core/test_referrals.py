@@ -114,3 +114,10 @@ def test_a_service_is_not_offered_twice_and_more_skips_what_was_shown():
 def test_services_with_unusable_coordinates_are_never_offered_as_local():
     directory = Directory.build([service("bad", {"food"}, (100.0, 101.0)), service("none", {"food"})])
     assert match_needs(directory, ["food"], latitude=BOSTON[0], longitude=BOSTON[1]) == []
+
+
+def test_a_service_with_a_phone_to_call_ranks_ahead_of_a_slightly_nearer_one_without():
+    directory = Directory.build([service("no-phone", {"substance_use"}, BOSTON),
+                                 service("phone", {"substance_use"}, (42.3655, -71.0589), phone="617-555-0100")])
+    matches = match_needs(directory, ["substance_use"], latitude=BOSTON[0], longitude=BOSTON[1])
+    assert [m.service.id for m in matches] == ["phone", "no-phone"]

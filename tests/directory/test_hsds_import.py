@@ -490,3 +490,23 @@ def test_the_installed_command_exits_1_without_a_traceback(sqlite_url, example, 
     assert result.returncode == 1
     assert "services.csv:2: name: required, but empty" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_if_empty_loads_the_default_directory_once(tmp_path):
+    """`make run` loads the shipped directory only when the database has none."""
+    import os
+    import subprocess
+    import sys
+
+    from screening.records import migrate
+
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    migrate.upgrade(url)
+    package = Path(__file__).resolve().parents[2] / "screening" / "content" / "directory" / "ma"
+    env = dict(os.environ, DATABASE_URL=url)
+    command = [sys.executable, "-m", "screening.cli", "directory", "import", str(package), "--if-empty"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True)
+    second = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert first.returncode == 0 and second.returncode == 0
+    assert "already loaded" not in first.stdout
+    assert "already loaded; nothing imported" in second.stdout
