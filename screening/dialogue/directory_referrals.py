@@ -49,12 +49,13 @@ class DirectoryReferrals:
         return " · ".join(parts)
 
     def referrals(self, needs: Sequence[str], *, latitude: float | None, longitude: float | None,
-                  language: str, conn: Connection) -> list[Referral]:
-        matches = match_needs(self.directory(conn), needs, latitude=latitude, longitude=longitude, language=language)
+                  language: str, conn: Connection, skip: Sequence[str] = ()) -> list[Referral]:
+        matches = match_needs(self.directory(conn), needs, latitude=latitude, longitude=longitude,
+                              language=language, skip=skip)
         found = [Referral(m.need, m.rank, m.service.name, how_to_reach(self.catalog, language, m.service.phone),
                           town=m.service.town, reason=self.reason(m, language), phone=m.service.phone,
                           miles=m.miles, service_id=m.service.service_id or None,
                           location_id=m.service.location_id or None) for m in matches]
         covered = {r.need for r in found}
         missing = [n for n in needs if n not in covered]
-        return found + self.fallback.referrals(missing, language=language)
+        return found + self.fallback.referrals(missing, language=language, skip=skip)

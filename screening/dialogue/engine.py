@@ -39,13 +39,14 @@ from .catalog import Catalog
 from .reading import command_from_intent, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .directory_referrals import DirectoryReferrals
-from .summary import ReferralSource, summary_needs, summary_replies
+from .summary import ReferralSource, referral_lines, summary_needs, summary_replies
 
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 DEADLINE_DAYS = 45
 
 LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
 CONTACT_OPTIONS = ("text", "call", "email", "none")
+AFTER_SUMMARY_COMMANDS = {"more", "town"}
 # Steps the person cannot go back to with BACK.
 NOT_REVISITED = {"consent", "language"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -169,6 +170,8 @@ class Turn:
             self.crisis(signal)
             return self.replies
         command = interpret.detect_command(self.text, self.lang)
+        if command in AFTER_SUMMARY_COMMANDS and self.row.step != "done":
+            command = None          # "more", "town" mean something only after the summary
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
             self.set_language("es")
             self.say("language_switched")
@@ -238,13 +241,53 @@ class Turn:
         self.prompt(self.row.step)
 
     def after_completion(self, command: str | None) -> None:
-        if command == "human" or self.intent_command() == "human":
+        if command == "more":
+            self.more_referrals()
+        elif command == "town":
+            self.state["awaiting_town"] = True
+            self.say("town_ask")
+        elif command is None and self.state.get("awaiting_town"):
+            self.referrals_near_town()
+        elif command == "human" or self.intent_command() == "human":
             self.flag("person_requested", "asked")
             self.say("human_ack")
         elif command == "help":
             self.say("help_text")
         else:
             self.say("already_done", code=self.row.completion_code)
+
+    # ------------------------------------------------------- after the summary
+    def referral_place(self):
+        where = self.state.get("referral_place") or self.row.location_zip or self.row.location_town or ""
+        return resolve_location(where).place
+
+    def find_referrals(self, needs, place, skip=()):
+        return self.engine.referrals.referrals(
+            needs, latitude=place.latitude if place else None, longitude=place.longitude if place else None,
+            language=self.lang, conn=self.unit.conn, skip=skip)
+
+    def more_referrals(self) -> None:
+        shown = self.unit.shown_referrals(self.row.id)
+        needs = list(dict.fromkeys(need for need, _ in shown))
+        found = self.find_referrals(needs, self.referral_place(), skip=[key for _, key in shown])
+        if not found:
+            self.say("more_none")
+            return
+        self.unit.add_referrals(self.row.id, found, self.now)
+        self.replies += referral_lines(self.catalog, self.lang, found, "more_for")
+
+    def referrals_near_town(self) -> None:
+        place = resolve_location(self.text).place
+        if place is None:
+            self.say("location_unknown")
+            return
+        self.state.pop("awaiting_town", None)
+        self.state["referral_place"] = place.zip_code or place.town
+        needs = list(dict.fromkeys(need for need, _ in self.unit.shown_referrals(self.row.id)))
+        found = self.find_referrals(needs, place)
+        self.unit.add_referrals(self.row.id, found, self.now)
+        self.say("town_results", town=place.town)
+        self.replies += referral_lines(self.catalog, self.lang, found, "summary_help_for")
 
     def set_language(self, language: str) -> None:
         self.row.language = language
@@ -284,10 +327,7 @@ class Turn:
         self.row.completed_at = self.now
         code = self.row.completion_code or self.unit.issue_completion_code(self.row)
         screened = positive_needs(score_all(self.instrument, self.option_sets()))
-        place = resolve_location(self.row.location_zip or self.row.location_town or "").place
-        referrals = self.engine.referrals.referrals(
-            summary_needs(self.needs, screened), latitude=place.latitude if place else None,
-            longitude=place.longitude if place else None, language=self.lang, conn=self.unit.conn)
+        referrals = self.find_referrals(summary_needs(self.needs, screened), self.referral_place())
         self.unit.add_referrals(self.row.id, referrals, self.now)
         self.replies += summary_replies(
             self.catalog, referrals, language=self.lang, own_needs=self.needs,

@@ -29,6 +29,12 @@ class Referral:
     service_id: str | None = None
     location_id: str | None = None
 
+    def key(self) -> str:
+        """The same key the matcher uses for a service at a location (or a statewide line)."""
+        if self.service_id and self.location_id:
+            return f"{self.service_id}@{self.location_id}"
+        return self.service_id or self.name
+
     def line(self) -> str:
         where = f"{self.name}, {self.town}" if self.town else self.name
         parts = [where + (f": {self.how}" if self.how else "")]
@@ -39,7 +45,7 @@ class Referral:
 
 class ReferralSource(Protocol):
     def referrals(self, needs: Sequence[str], *, latitude: float | None, longitude: float | None,
-                  language: str, conn) -> list[Referral]: ...
+                  language: str, conn, skip: Sequence[str] = ()) -> list[Referral]: ...
 
 
 def how_to_reach(catalog: Catalog, language: str, phone: str, text: str = "", website: str = "") -> str:
@@ -58,14 +64,28 @@ class StatewideLines:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
-    def referrals(self, needs, *, latitude=None, longitude=None, language="en", conn=None) -> list[Referral]:
+    def referrals(self, needs, *, latitude=None, longitude=None, language="en", conn=None,
+                  skip=()) -> list[Referral]:
         found = []
         for need in needs:
             for rank, r in enumerate(resources_for_need(need), start=1):
                 found.append(Referral(need, rank, r.name, how_to_reach(self.catalog, language, r.phone, r.text,
                                                                       r.website),
                                       reason=self.catalog.say(language, "reason_statewide"), phone=r.phone))
-        return found
+        return [r for r in found if r.key() not in set(skip)]
+
+
+def referral_lines(catalog: Catalog, language: str, referrals: Sequence[Referral], key: str) -> list[Reply]:
+    """One message per need: '<key text> <need>: <one line per referral>'."""
+    by_need: dict[str, list[Referral]] = {}
+    for referral in referrals:
+        by_need.setdefault(referral.need, []).append(referral)
+    replies = []
+    for need, found in by_need.items():
+        label = catalog.need_label(language, need)
+        lines = "\n".join(r.line() for r in found)
+        replies.append(Reply(catalog.say(language, key, need=label[:1].lower() + label[1:], lines=lines)))
+    return replies
 
 
 def summary_needs(own_needs: Sequence[str], screened_needs: Sequence[str]) -> list[str]:
@@ -85,13 +105,9 @@ def summary_replies(catalog: Catalog, referrals: Sequence[Referral], *, language
     other = [n for n in screened_needs if n not in own_needs]
     if other:
         replies.append(Reply(say("summary_other_needs", needs=catalog.need_list(language, other))))
-    by_need: dict[str, list[Referral]] = {}
-    for referral in referrals:
-        by_need.setdefault(referral.need, []).append(referral)
-    for need, found in by_need.items():
-        lines = "\n".join(r.line() for r in found)
-        label = catalog.need_label(language, need)
-        replies.append(Reply(say("summary_help_for", need=label[:1].lower() + label[1:], lines=lines)))
+    replies += referral_lines(catalog, language, referrals, "summary_help_for")
+    if referrals:
+        replies.append(Reply(say("summary_more")))
     replies.append(Reply(say("summary_code", code=code, date=catalog.long_date(language, completed_on))))
     if deadline:
         key = "summary_deadline_met" if completed_on <= deadline else "summary_deadline_passed"

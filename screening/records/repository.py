@@ -229,6 +229,13 @@ class Unit:
                      location_id=r.location_id, name=r.name, town=r.town or None, phone=r.phone or None,
                      miles=r.miles, reason=r.reason, shown_at=now) for r in referrals])
 
+    def shown_referrals(self, screening_id: str) -> list[tuple[str, str]]:
+        """(need, key) of every referral shown, in the order shown."""
+        rows = self.conn.execute(select(m.referrals.c.need, m.referrals.c.service_id, m.referrals.c.location_id,
+                                        m.referrals.c.name)
+                                 .where(m.referrals.c.screening_id == screening_id).order_by(m.referrals.c.id))
+        return [(need, f"{sid}@{lid}" if sid and lid else (sid or name)) for need, sid, lid, name in rows]
+
     def add_message(self, screening_id: str, turn_id: int | None, direction: str, channel: str,
                     body: str, now: datetime) -> None:
         self.conn.execute(insert(m.messages).values(

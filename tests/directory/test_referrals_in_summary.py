@@ -62,3 +62,27 @@ def test_without_a_place_statewide_lines_are_given(engine, repository):
     summary = finish_with_needs(person, "drug treatment", "", "skip")
     assert "Massachusetts Substance Use Helpline" in summary
     assert "miles away" not in summary
+
+
+def test_more_shows_the_next_places_and_town_looks_near_another_town(engine, repository):
+    import_package(repository.engine, MA_PACKAGE)
+    person = Person(engine, sender="more-person")
+    summary = finish_with_needs(person, "drug treatment", "", "02118")
+    assert "Reply MORE" in summary
+    first = [line for line in summary.splitlines() if "miles away" in line]
+    more = person.send("more")
+    assert "More for help with drug or alcohol use" in more
+    assert not set(first) & set(more.splitlines())            # nothing shown twice
+    assert "Which town" in person.send("town")
+    near = person.send("springfield")
+    assert "Places near Springfield" in near and "Springfield" in near.split("Places near Springfield:", 1)[1]
+    with repository.transaction() as unit:
+        [record] = list(screening_records(unit))
+    assert len(record["referrals"]) == 9                       # 3 + 3 more + 3 near Springfield
+    assert len({(r["service_id"], r["location_id"]) for r in record["referrals"][:6]}) == 6
+
+
+def test_more_and_town_during_the_screening_are_read_as_ordinary_answers(engine):
+    person = Person(engine, sender="early-more-person")
+    start(person)
+    assert "date" in person.send("more").lower()               # not a command before the summary
