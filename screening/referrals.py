@@ -8,8 +8,8 @@ For each need, in the order given (the person's ranked needs, then positive scre
 2. a radius around the person's place, widening step by step (RADII_MILES) until
    something is found;
 3. ranking: distance, with a bonus for the person's language, for free care and for
-   a phone number to call (see RANK_BONUS_MILES), then name and id so ties always
-   break the same way;
+   a phone number to call and for published opening hours (see RANK_BONUS_MILES),
+   then name and id so ties always break the same way;
 4. no local match, or no place given: the statewide lines for that need, never an
    empty answer.
 A service already offered for an earlier need is not offered again.
@@ -24,9 +24,9 @@ from typing import Iterable, Sequence
 
 RADII_MILES = (5.0, 10.0, 25.0, 50.0, 100.0)
 MAX_PER_NEED = 3
-# How many miles of distance a language match, free care or a phone number to call
-# is worth in the ranking.
-RANK_BONUS_MILES = {"language": 5.0, "free": 2.0, "phone": 1.0}
+# How many miles of distance a language match, free care, a phone number to call or
+# published opening hours is worth in the ranking.
+RANK_BONUS_MILES = {"language": 5.0, "free": 2.0, "phone": 1.0, "hours": 0.5}
 CELL_DEGREES = 0.05          # spatial grid for fast radius search (about 3.5 x 2.5 miles here)
 EARTH_RADIUS_MILES = 3958.8
 
@@ -46,6 +46,7 @@ class ServiceRecord:
     minimum_age: int | None = None
     maximum_age: int | None = None
     statewide: bool = False
+    hours_known: bool = False       # the directory publishes when it is open
     service_id: str = ""            # the directory's ids, for storing what was shown
     location_id: str = ""
 
@@ -147,7 +148,8 @@ def match_needs(directory: Directory, needs: Sequence[str], *, latitude: float |
                         distance, service = pair
                         bonus = (RANK_BONUS_MILES["language"] if language in service.languages else 0) + \
                             (RANK_BONUS_MILES["free"] if service.free else 0) + \
-                            (RANK_BONUS_MILES["phone"] if service.phone else 0)
+                            (RANK_BONUS_MILES["phone"] if service.phone else 0) + \
+                            (RANK_BONUS_MILES["hours"] if service.hours_known else 0)
                         return (distance - bonus, service.name, service.id)
                     best = heapq.nsmallest(per_need, found, key=rank_key)
                     for n, (_, service) in enumerate(best, start=1):

@@ -2,7 +2,8 @@
 
 Reads the HSDS tables: active, not withdrawn services; their need categories from
 attributes in the project's taxonomy (`needs-screening-categories`); locations with
-usable coordinates and their town; a phone; languages; free when the fees say so.
+usable coordinates and their town; a phone; languages; free when the fees say so;
+whether opening hours are published (a schedule).
 A service with no location but a service area is a statewide line.
 """
 from __future__ import annotations
@@ -56,6 +57,8 @@ def service_records(conn: Connection) -> list[ServiceRecord]:
                                     .where(t.directory_languages.c.withdrawn_at.is_(None))):
         if owner and code:
             languages[owner].add(code.split("-")[0].lower())
+    with_hours = set(conn.execute(select(t.directory_schedules.c.service_id)
+                                  .where(t.directory_schedules.c.withdrawn_at.is_(None))).scalars())
     towns = {location_id: city for location_id, city in conn.execute(
         select(addr.c.location_id, addr.c.city).where(addr.c.withdrawn_at.is_(None)))}
     statewide_ids = set(conn.execute(select(t.directory_service_areas.c.service_id)
@@ -77,7 +80,7 @@ def service_records(conn: Connection) -> list[ServiceRecord]:
                       free=True if FREE.search(row["fees_description"] or "") else None,
                       minimum_age=int(row["minimum_age"]) if row["minimum_age"] is not None else None,
                       maximum_age=int(row["maximum_age"]) if row["maximum_age"] is not None else None,
-                      service_id=row["id"])
+                      hours_known=row["id"] in with_hours, service_id=row["id"])
         if row["id"] in located:
             for location_id, lat, lon in located[row["id"]]:
                 records.append(ServiceRecord(id=f"{row['id']}@{location_id}", town=towns.get(location_id) or "",

@@ -121,3 +121,10 @@ def test_a_service_with_a_phone_to_call_ranks_ahead_of_a_slightly_nearer_one_wit
                                  service("phone", {"substance_use"}, (42.3655, -71.0589), phone="617-555-0100")])
     matches = match_needs(directory, ["substance_use"], latitude=BOSTON[0], longitude=BOSTON[1])
     assert [m.service.id for m in matches] == ["phone", "no-phone"]
+
+
+def test_published_opening_hours_break_a_near_tie():
+    directory = Directory.build([service("a-no-hours", {"food"}, BOSTON),
+                                 service("b-hours", {"food"}, (42.3620, -71.0589), hours_known=True)])
+    matches = match_needs(directory, ["food"], latitude=BOSTON[0], longitude=BOSTON[1])
+    assert [m.service.id for m in matches] == ["b-hours", "a-no-hours"]
