@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -30,21 +31,29 @@ def service_missing(what: str, why: object) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def postgres_database_url():
-    database = f"screening_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_postgres_database(prefix: str):
+    """A new, empty PostgreSQL database for the caller, dropped afterwards."""
+    database = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{database}"'))
     except Exception as exc:  # the server is down or refuses us
         service_missing("PostgreSQL at 127.0.0.1:5432", exc.__class__.__name__)
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url():
+    with scratch_postgres_database("screening_test") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 def _empty_tables(engine) -> None:

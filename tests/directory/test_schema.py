@@ -1,19 +1,18 @@
 """The migrations and the SQLAlchemy metadata describe the same schema, directory tables included."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 import screening.directory  # noqa: F401  (registers the directory tables on the metadata)
 from screening.directory.tables import DIRECTORY_TABLES, directory_imports
 from screening.records import migrate
 from screening.records.db import make_engine
 from screening.records.models import metadata
-from tests.conftest import POSTGRES_ADMIN_URL, service_missing
+from tests.conftest import scratch_postgres_database
 
 DIRECTORY_TABLE_NAMES = {table.name for table in (directory_imports, *DIRECTORY_TABLES)}
 
@@ -52,17 +51,8 @@ def new_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'new.db'}"
         return
-    name = f"screening_schema_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the server is down or refuses us
-        service_missing("PostgreSQL at 127.0.0.1:5432", exc.__class__.__name__)
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("screening_schema") as url:
+        yield url
 
 
 def test_the_migrated_database_matches_the_metadata(database_url):
