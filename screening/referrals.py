@@ -65,6 +65,13 @@ class Match:
                 "language": self.speaks_language, "free": self.free, "statewide": self.service.statewide}
 
 
+def referral_key(service_id: str | None, location_id: str | None, name: str = "") -> str:
+    """One key for a service at a location (or a statewide line): how shown referrals are skipped."""
+    if service_id and location_id:
+        return f"{service_id}@{location_id}"
+    return service_id or name
+
+
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

@@ -266,10 +266,14 @@ class Turn:
             needs, latitude=place.latitude if place else None, longitude=place.longitude if place else None,
             language=self.lang, conn=self.unit.conn, skip=skip)
 
+    @staticmethod
+    def referred_needs(shown: list[tuple[str, str]]) -> list[str]:
+        return list(dict.fromkeys(need for need, _ in shown))
+
     def more_referrals(self) -> None:
         shown = self.unit.shown_referrals(self.row.id)
-        needs = list(dict.fromkeys(need for need, _ in shown))
-        found = self.find_referrals(needs, self.referral_place(), skip=[key for _, key in shown])
+        found = self.find_referrals(self.referred_needs(shown), self.referral_place(),
+                                    skip=[key for _, key in shown])
         if not found:
             self.say("more_none")
             return
@@ -283,8 +287,7 @@ class Turn:
             return
         self.state.pop("awaiting_town", None)
         self.state["referral_place"] = place.zip_code or place.town
-        needs = list(dict.fromkeys(need for need, _ in self.unit.shown_referrals(self.row.id)))
-        found = self.find_referrals(needs, place)
+        found = self.find_referrals(self.referred_needs(self.unit.shown_referrals(self.row.id)), place)
         self.unit.add_referrals(self.row.id, found, self.now)
         self.say("town_results", town=place.town)
         self.replies += referral_lines(self.catalog, self.lang, found, "summary_help_for")
@@ -307,19 +310,20 @@ class Turn:
         self.state["after_crisis"] = True
 
     # -------------------------------------------------------------- moving
-    def advance(self) -> None:
+    def advance(self, ask: bool = True) -> None:
+        """On to the next step; `ask=False` moves without asking it yet (after crisis lines)."""
         current = self.row.step
         following = plan.next_step(self.path(), current)
         if current not in NOT_REVISITED:
             self.state.setdefault("history", []).append(current)
-        self.go(following)
+        self.go(following, ask)
 
-    def go(self, step: str) -> None:
+    def go(self, step: str, ask: bool = True) -> None:
         self.row.step = step
         self.state.pop("misses", None)
         if step == "done":
             self.finish()
-        else:
+        elif ask:
             self.prompt(step)
 
     def finish(self) -> None:
@@ -334,6 +338,10 @@ class Turn:
             screened_needs=screened, code=code, completed_on=self.today, deadline=self.row.deadline)
 
     # ------------------------------------------------------------- prompts
+    @staticmethod
+    def numbered(labels) -> list[Choice]:
+        return [Choice(n, label, label) for n, label in enumerate(labels, start=1)]
+
     def prompt(self, step: str) -> None:
         kind, _, name = step.partition(":")
         if kind == "consent":
@@ -342,20 +350,19 @@ class Turn:
                 self.state["welcomed"] = True
             self.say("consent_ask")
         elif kind == "language":
-            self.say("language_ask", choices=[Choice(n, label, label) for n, (_, label)
-                                              in enumerate(LANGUAGE_OPTIONS, start=1)],
+            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS),
                      footer=self.catalog.say(self.lang, "reply_single", count=len(LANGUAGE_OPTIONS)))
         elif kind == "citation":
             self.say("citation_ask")
         elif kind == "needs":
             labels = [self.catalog.need_label(self.lang, n) for n in NEED_CATEGORIES]
-            self.say("needs_ask", choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)],
+            self.say("needs_ask", choices=self.numbered(labels),
                      footer=self.catalog.say(self.lang, "reply_multi"))
         elif kind == "needs_rank":
             labels = [self.catalog.need_label(self.lang, n) for n in self.needs]
             example = " ".join(str(n) for n in range(len(self.needs), 0, -1))
             self.say("needs_rank_ask", example=example,
-                     choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)])
+                     choices=self.numbered(labels))
         elif kind == "permission":
             if not self.state.get("privacy_noted"):
                 self.say("privacy_note")
@@ -369,10 +376,10 @@ class Turn:
             self.say("location_ask")
         elif kind == "location_choice":
             towns = self.state.get("candidates", [])
-            self.say("location_choose", choices=[Choice(n, t, t) for n, t in enumerate(towns, start=1)])
+            self.say("location_choose", choices=self.numbered(towns))
         elif kind == "contact":
             labels = [self.catalog.say(self.lang, f"contact_option.{o}") for o in CONTACT_OPTIONS]
-            self.say("contact_ask", choices=[Choice(n, label, label) for n, label in enumerate(labels, start=1)],
+            self.say("contact_ask", choices=self.numbered(labels),
                      footer=self.catalog.say(self.lang, "reply_single", count=len(CONTACT_OPTIONS)))
         elif kind == "contact_detail":
             self.say("contact_detail_email" if self.row.contact_preference == "email" else "contact_detail_phone")
@@ -606,18 +613,10 @@ class Turn:
         self.store_answer(item, tuple(chosen), self.text)
         if item.crisis_when_positive and any(item.option(o).positive for o in chosen):
             self.crisis("phq9_item9")
-            self.move_on_quietly()
+            self.advance(ask=False)
             return True
         self.advance()
         return True
-
-    def move_on_quietly(self) -> None:
-        """Take the next step without asking it: the person first sees the crisis lines."""
-        current = self.row.step
-        self.state.setdefault("history", []).append(current)
-        self.row.step = plan.next_step(self.path(), current)
-        if self.row.step == "done":
-            self.finish()
 
     def on_item_text(self, name: str) -> bool:
         item = self.instrument.item(name)

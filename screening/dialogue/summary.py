@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, Sequence
 
+from ..referrals import referral_key
 from ..resources import resources_for_need
 from .catalog import Catalog
 from .replies import Reply
@@ -30,10 +31,7 @@ class Referral:
     location_id: str | None = None
 
     def key(self) -> str:
-        """The same key the matcher uses for a service at a location (or a statewide line)."""
-        if self.service_id and self.location_id:
-            return f"{self.service_id}@{self.location_id}"
-        return self.service_id or self.name
+        return referral_key(self.service_id, self.location_id, self.name)
 
     def line(self) -> str:
         where = f"{self.name}, {self.town}" if self.town else self.name
@@ -72,7 +70,8 @@ class StatewideLines:
                 found.append(Referral(need, rank, r.name, how_to_reach(self.catalog, language, r.phone, r.text,
                                                                       r.website),
                                       reason=self.catalog.say(language, "reason_statewide"), phone=r.phone))
-        return [r for r in found if r.key() not in set(skip)]
+        shown = set(skip)
+        return [r for r in found if r.key() not in shown]
 
 
 def referral_lines(catalog: Catalog, language: str, referrals: Sequence[Referral], key: str) -> list[Reply]:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ..needs import NEED_CATEGORIES
-from ..referrals import ServiceRecord
+from ..referrals import ServiceRecord, referral_key
 from . import tables as t
 
 NEEDS_TAXONOMY = "needs-screening-categories"
@@ -83,7 +83,7 @@ def service_records(conn: Connection) -> list[ServiceRecord]:
                       hours_known=row["id"] in with_hours, service_id=row["id"])
         if row["id"] in located:
             for location_id, lat, lon in located[row["id"]]:
-                records.append(ServiceRecord(id=f"{row['id']}@{location_id}", town=towns.get(location_id) or "",
+                records.append(ServiceRecord(id=referral_key(row["id"], location_id), town=towns.get(location_id) or "",
                                              latitude=lat, longitude=lon, location_id=location_id, **common))
         elif row["id"] in statewide_ids:
             records.append(ServiceRecord(id=row["id"], statewide=True, **common))

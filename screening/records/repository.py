@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import TextCipher, pseudonym
+from ..referrals import referral_key
 from . import models as m
 
 # Completion codes avoid letters and digits that are easy to confuse (0/O, 1/I/L, 5/S, 8/B).
@@ -234,7 +235,7 @@ class Unit:
         rows = self.conn.execute(select(m.referrals.c.need, m.referrals.c.service_id, m.referrals.c.location_id,
                                         m.referrals.c.name)
                                  .where(m.referrals.c.screening_id == screening_id).order_by(m.referrals.c.id))
-        return [(need, f"{sid}@{lid}" if sid and lid else (sid or name)) for need, sid, lid, name in rows]
+        return [(need, referral_key(sid, lid, name)) for need, sid, lid, name in rows]
 
     def add_message(self, screening_id: str, turn_id: int | None, direction: str, channel: str,
                     body: str, now: datetime) -> None:
