@@ -23,7 +23,7 @@ help:
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks (results in bench/results, summary in BENCHMARKS.md)"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package-lock.json
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "Python 3.10 is needed (Rasa 3.6 supports 3.8-3.10) and none was found."; \
 	  echo "Install it, for example:  pyenv install 3.10.13   or   apt-get install python3.10 python3.10-venv"; \
@@ -35,6 +35,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(VENV)/bin/pip check
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for the browser tests' accessibility scanner: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --silent
 	@touch $(STAMP)
 
 install: $(STAMP)

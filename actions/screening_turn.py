@@ -16,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from screening.dialogue.engine import Incoming, ScreeningEngine
+from screening.dialogue.replies import channel_messages
 from screening.service import build_engine
 
 
@@ -50,10 +51,8 @@ class ScreeningTurn(Action, abc.ABC):
         incoming = incoming_from(tracker)
         # The core does blocking database work: keep the action server's event loop free.
         replies = await asyncio.to_thread(screening_engine().handle, incoming)
-        short = incoming.channel == "sms"
-        for reply in replies:
-            buttons = [{"title": c.short if short else c.label, "payload": str(c.number)} for c in reply.choices]
-            dispatcher.utter_message(text=reply.render(short_labels=short), buttons=buttons or None)
+        for message in channel_messages(replies, incoming.channel):
+            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
         return []
 
 

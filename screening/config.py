@@ -19,6 +19,17 @@ class Settings:
     redis_url: str | None
     public_base_url: str
     app_port: int
+    rasa_url: str = "http://127.0.0.1:5005"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    quick_exit_url: str = "https://www.weather.gov/"
+
+    @property
+    def web_chat_url(self) -> str:
+        """Where a person can continue privately in a browser (offered by SMS)."""
+        return f"{self.public_base_url}/chat"
 
 
 def load_settings(env_file: Path | None = None) -> Settings:
@@ -31,4 +42,10 @@ def load_settings(env_file: Path | None = None) -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
         app_port=int(os.environ.get("APP_PORT") or 8000),
+        rasa_url=(os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
+        twilio_account_sid=os.environ.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_from_number=os.environ.get("TWILIO_FROM_NUMBER", ""),
+        twilio_api_base_url=(os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        quick_exit_url=os.environ.get("QUICK_EXIT_URL") or "https://www.weather.gov/",
     )

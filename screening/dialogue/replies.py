@@ -35,3 +35,20 @@ class Reply:
         if self.footer:
             lines.append(self.footer)
         return "\n".join(lines)
+
+
+def channel_messages(replies: "list[Reply] | tuple[Reply, ...]", channel: str) -> list[dict]:
+    """Replies as the messages a channel carries: text, plus buttons for channels that show them.
+
+    SMS gets short option labels inside the text; every channel gets the numbered
+    options in the text, so a typed number always works.
+    """
+    short = channel == "sms"
+    messages = []
+    for reply in replies:
+        buttons = [{"title": c.short if short else c.label, "payload": str(c.number)} for c in reply.choices]
+        message: dict = {"text": reply.render(short_labels=short)}
+        if buttons:
+            message["buttons"] = buttons
+        messages.append(message)
+    return messages

@@ -148,3 +148,6 @@ turns = Table(
 
 
 
+
+# The app's tables live beside the core's, one module per part of the app, on this metadata.
+from . import console_tables, sms_tables, web_tables  # noqa: E402,F401

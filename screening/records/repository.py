@@ -95,6 +95,10 @@ class Unit:
         self.cipher = cipher
         self.secret_key = secret_key
 
+    def ping(self) -> None:
+        """A round trip to the database that also proves the schema is there (health checks)."""
+        self.conn.execute(select(m.screenings.c.id).limit(1)).first()
+
     # participants and turns -------------------------------------------------
     def participant_id(self, channel: str, sender_id: str, now: datetime) -> str:
         """The person's id, creating it on first contact, and locked for this transaction:

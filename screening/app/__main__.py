@@ -1,0 +1,25 @@
+"""Serve the app: `python -m screening.app [--port N]` (default APP_PORT, 8000)."""
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from ..config import load_settings
+from .main import create_app
+
+
+def main() -> None:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(prog="python -m screening.app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=settings.app_port)
+    args = parser.parse_args()
+    # access_log off: request lines carry paths and codes that need not be kept.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
+                log_level="info", proxy_headers=False,
+                ws="none")  # no websockets: Rasa pins an older websockets than uvicorn speaks
+
+
+if __name__ == "__main__":
+    main()
