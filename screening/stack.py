@@ -94,6 +94,13 @@ def start_rasa(env: dict[str, str], log_dir: Path, port: int = RASA_PORT, model:
     return _spawn(name, args, base_env(env), log_dir, f"http://127.0.0.1:{port}/webhooks/app/")
 
 
+def start_app(env: dict[str, str], log_dir: Path, port: int, rasa_port: int = RASA_PORT) -> Process:
+    """The app (SMS gateway, web chat, console) in front of Rasa."""
+    args = [sys.executable, "-m", "screening.app", "--port", str(port)]
+    app_env = base_env({**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}", "APP_PORT": str(port)})
+    return _spawn("app", args, app_env, log_dir, f"http://127.0.0.1:{port}/healthz")
+
+
 def wait_until_ready(process: Process, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,16 +140,19 @@ class Stack:
     processes: dict[str, Process] = field(default_factory=dict)
 
     extra_rasa_ports: tuple[int, ...] = ()   # more Rasa processes sharing the conversations
+    app_port: int | None = None               # also start the app on this port
 
     def rasa_names(self) -> list[str]:
         return ["rasa"] + [f"rasa{n}" for n in range(2, len(self.extra_rasa_ports) + 2)]
 
     def start(self, *names: str) -> None:
-        names = names or ("actions", *self.rasa_names())
+        names = names or ("actions", *self.rasa_names(), *(("app",) if self.app_port else ()))
         ports = dict(zip(self.rasa_names(), (self.rasa_port, *self.extra_rasa_ports)))
         for name in names:
             if name == "actions":
                 self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
+            elif name == "app":
+                self.processes[name] = start_app(self.env, self.log_dir, self.app_port, self.rasa_port)
             else:
                 self.processes[name] = start_rasa(self.env, self.log_dir, ports[name], name=name,
                                                   endpoints=self.endpoints)
@@ -169,16 +179,23 @@ def main() -> int:
         return 2
     var = PROJECT_DIR / "var"
     env = stack_env(settings.database_url, var / "rasa_tracker.db")
-    stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url))
-    print("Starting the action server and Rasa (about 30 seconds)...", flush=True)
+    stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url),
+                  app_port=settings.app_port)
+    print("Starting the action server, Rasa and the app (about 30 seconds)...", flush=True)
     try:
         stack.start()
     except StackError as exc:
         print(exc, file=sys.stderr)
         stack.stop()
         return 1
+    app = f"http://127.0.0.1:{settings.app_port}"
     print(f"""
 Ready.
+  Web chat:                     {app}/chat
+  Screener console:             {app}/review   (add an account: .venv/bin/screening users add --help)
+  Completion check:             {app}/verify
+  SMS webhook (Twilio):         {settings.public_base_url}/sms/twilio
+  Health:                       {app}/healthz
   Rasa (internal, app channel): {stack.webhook}
       try: curl -s -XPOST {stack.webhook} -H 'content-type: application/json' \\
              -d '{{"sender": "demo", "message": "hi"}}'

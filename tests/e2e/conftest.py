@@ -35,18 +35,25 @@ class RunningStack:
         assert response.status_code == 200, response.text
         return "\n".join(m.get("text", "") for m in response.json())
 
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.app_port}"
+
     def logs(self) -> str:
         return "\n".join(p.log_path.read_text(errors="replace") for p in self.stack.processes.values())
 
 
-def start_stack(tmp_path_factory, database_url: str) -> RunningStack:
+def start_stack(tmp_path_factory, database_url: str, with_app: bool = False,
+                app_env: dict[str, str] | None = None) -> RunningStack:
     if not model_path().exists():
         pytest.fail("no trained model: `make test` trains one first (make train)", pytrace=False)
     workdir = tmp_path_factory.mktemp("stack")
     migrate.upgrade(database_url)
     env = stack_env(database_url, workdir / "tracker.db", action_port=free_port())
     env.update({"ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRET_KEY": SECRET_KEY})
-    stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]))
+    env.update(app_env or {})
+    stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]),
+                  app_port=free_port() if with_app else None)
     stack.start()
     return RunningStack(stack, database_url)
 

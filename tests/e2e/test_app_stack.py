@@ -1,0 +1,63 @@
+"""The app in front of the real Rasa server and action server, as `make run` starts them."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from screening.app.dialogue_client import DialogueUnavailable, RasaDialogue
+
+from .conftest import free_port, start_stack
+
+
+@pytest.fixture(scope="module")
+def app_stack(tmp_path_factory):
+    running = start_stack(tmp_path_factory, f"sqlite:///{tmp_path_factory.mktemp('db') / 'screening.db'}",
+                          with_app=True)
+    yield running
+    running.stack.stop()
+
+
+def test_the_app_is_healthy_in_front_of_rasa(app_stack):
+    response = httpx.get(f"{app_stack.app_url}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def _send(rasa_url: str, sender: str, text: str, channel: str, message_id: str | None = None):
+    async def go():
+        dialogue = RasaDialogue(rasa_url)
+        try:
+            return await dialogue.send(sender=sender, text=text, message_id=message_id or uuid.uuid4().hex,
+                                       channel=channel)
+        finally:
+            await dialogue.close()
+    return asyncio.run(go())
+
+
+def test_the_app_reaches_rasa_and_gets_buttons_for_the_web_and_numbers_for_sms(app_stack):
+    rasa_url = f"http://127.0.0.1:{app_stack.stack.rasa_port}"
+    web_sender, sms_sender = "web:" + uuid.uuid4().hex, "sms:" + uuid.uuid4().hex
+    _send(rasa_url, web_sender, "hi", "web")
+    web = _send(rasa_url, web_sender, "yes", "web")
+    assert [(b.title, b.payload) for m in web for b in m.buttons] == [("English", "1"), ("Español", "2")]
+    _send(rasa_url, sms_sender, "hi", "sms")
+    language = next(message for message in _send(rasa_url, sms_sender, "yes", "sms") if message.buttons)
+    # On SMS the options are numbered in the text itself, so a basic phone shows them.
+    assert "1 English\n2 Español" in language.text
+
+
+def test_the_same_message_id_sent_twice_gets_the_same_reply_once(app_stack):
+    rasa_url = f"http://127.0.0.1:{app_stack.stack.rasa_port}"
+    sender, message_id = "web:" + uuid.uuid4().hex, uuid.uuid4().hex
+    _send(rasa_url, sender, "hi", "web")
+    first = _send(rasa_url, sender, "yes", "web", message_id)
+    again = _send(rasa_url, sender, "yes", "web", message_id)
+    assert [m.text for m in again] == [m.text for m in first]
+
+
+def test_an_unreachable_rasa_is_reported_as_unavailable_not_as_an_error():
+    with pytest.raises(DialogueUnavailable):
+        _send(f"http://127.0.0.1:{free_port()}", "web:x", "hi", "web")
