@@ -226,8 +226,7 @@ def run_stack(label: str, model: Path, workdir: Path, budget: Budget, encryption
         log(f"[{label}] starting the action server and Rasa ...")
         spawned = time.perf_counter()
         processes["actions"] = start_action_server(env, log_dir, action_port)
-        processes["rasa"] = start_rasa(env, log_dir, rasa_port, model=model,
-                                       endpoints=str(ROOT / "endpoints.yml"))
+        processes["rasa"] = start_rasa(env, log_dir, rasa_port, model=model)
         ready = lib.poll_until_ready(processes, spawned, budget.deadline(START_CAP_S, keep_s))
         result["cold_start_s"] = round(max(ready.values()), 2)
         result["ready_s"] = {k: round(v, 2) for k, v in ready.items()}

@@ -7,8 +7,9 @@
   conversations and one conversation's messages are handled by one process at a
   time; unset, Rasa's in-process lock store.
 
-`endpoints.yml` in the repository is the same for the default case (SQLite, no
-Redis), for running Rasa by hand.
+`screening.stack` (make run, the end-to-end tests, the benchmarks) always writes
+the file from here. `endpoints.yml` in the repository is the default case
+(SQLite, no Redis, default ports), for running Rasa by hand.
 """
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ def start_action_server(env: dict[str, str], log_dir: Path, port: int = ACTION_P
 
 
 def start_rasa(env: dict[str, str], log_dir: Path, port: int = RASA_PORT, model: Path | None = None,
-               name: str = "rasa", endpoints: str = "endpoints.yml") -> Process:
+               name: str = "rasa", endpoints: str | None = None) -> Process:
+    endpoints = endpoints or endpoints_for(env, log_dir)
     args = [sys.executable, "-m", "rasa", "run", "--model", str(model or model_path()), "--port", str(port),
             "--interface", "127.0.0.1", "--credentials", "credentials.yml", "--endpoints", endpoints]
     return _spawn(name, args, base_env(env), log_dir, f"http://127.0.0.1:{port}/webhooks/app/")
@@ -136,7 +137,7 @@ class Stack:
     log_dir: Path
     rasa_port: int = RASA_PORT
     action_port: int = ACTION_PORT
-    endpoints: str = "endpoints.yml"
+    endpoints: str | None = None   # default: made from env by endpoints_for()
     processes: dict[str, Process] = field(default_factory=dict)
 
     extra_rasa_ports: tuple[int, ...] = ()   # more Rasa processes sharing the conversations
