@@ -46,8 +46,9 @@ def lock_store(redis_url: str | None, key_prefix: str = LOCK_KEY_PREFIX) -> dict
 
 
 def endpoints(action_port: int, database_url: str, sqlite_tracker: Path, redis_url: str | None,
-              key_prefix: str = LOCK_KEY_PREFIX) -> dict:
-    config = {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+              key_prefix: str = LOCK_KEY_PREFIX, action_url: str | None = None) -> dict:
+    """`action_url` replaces the local action server (e.g. http://actions:5055/webhook in a deployment)."""
+    config = {"action_endpoint": {"url": action_url or f"http://127.0.0.1:{action_port}/webhook"},
               "tracker_store": tracker_store(database_url, sqlite_tracker)}
     locks = lock_store(redis_url, key_prefix)
     if locks:
@@ -60,3 +61,24 @@ def write_endpoints(path: Path, **settings) -> Path:
     path.write_text("# Made by screening.rasa_endpoints from the settings; do not edit.\n"
                     + yaml.safe_dump(endpoints(**settings), sort_keys=False))
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the endpoints file for a deployment from DATABASE_URL and REDIS_URL (see deploy/)."""
+    import argparse
+
+    from .config import PROJECT_DIR, load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m screening.rasa_endpoints", description=main.__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--action-url", help="the action server's webhook (default http://127.0.0.1:5055/webhook)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    write_endpoints(args.out, action_port=5055, database_url=settings.database_url,
+                    sqlite_tracker=PROJECT_DIR / "var" / "rasa_tracker.db", redis_url=settings.redis_url,
+                    action_url=args.action_url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
