@@ -5,6 +5,9 @@
   screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
+  screening users add --role R --username N create a console account (prints the TOTP enrolment QR)
+  screening audit verify                    check the audit log's hash chain
+  screening purge --older-than DAYS         delete screenings past retention, keep counts
 """
 from __future__ import annotations
 
@@ -96,6 +99,62 @@ def _nlu_options(args) -> int:
     return 0
 
 
+def _users_add(args) -> int:
+    import getpass
+
+    import segno
+
+    from .accounts import AccountError, AccountStore, totp_uri
+    from .dialogue.engine import utc_now
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (12 or more characters): ")
+        if getpass.getpass("Same password again: ") != password:
+            print("screening: the two passwords differ; no account was created", file=sys.stderr)
+            return 1
+    repository = build_repository()
+    try:
+        with repository.transaction() as unit:
+            account = AccountStore(unit.conn, unit.cipher).add(args.username, args.role, password, utc_now())
+    except AccountError as exc:
+        print(f"screening: {exc}; no account was created", file=sys.stderr)
+        return 1
+    uri = totp_uri(account.totp_secret, account.username)
+    print(f"created {account.role} account {account.username!r}")
+    print("Add it to an authenticator app now (or scan the QR code shown at first sign-in):")
+    print(uri)
+    segno.make(uri, error="m").terminal(compact=True)
+    return 0
+
+
+def _audit_verify(args) -> int:
+    from .audit import verify
+
+    repository = build_repository()
+    with repository.transaction() as unit:
+        report = verify(unit.conn, repository.secret_key)
+    if report.intact:
+        print(f"audit chain intact: {report.count} events")
+        return 0
+    print(f"audit chain BROKEN at event {report.broken_at}: {report.reason}", file=sys.stderr)
+    return 1
+
+
+def _purge(args) -> int:
+    from .dialogue.engine import utc_now
+    from .retention import purge
+
+    try:
+        report = purge(build_repository(), args.older_than, utc_now())
+    except ValueError as exc:
+        print(f"screening: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="screening", description="Needs-screening intake assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -126,6 +185,20 @@ def parser() -> argparse.ArgumentParser:
     options = commands.add_parser("nlu-options", help="write the NLU examples derived from the instrument")
     options.add_argument("--nlu-dir", default=str(PROJECT_DIR / "data" / "nlu"))
     options.set_defaults(run=_nlu_options)
+    users = commands.add_parser("users", help="console accounts").add_subparsers(dest="users_command", required=True)
+    users_add = users.add_parser("add", help="create a screener, supervisor or admin account")
+    users_add.add_argument("--role", required=True, choices=("screener", "supervisor", "admin"))
+    users_add.add_argument("--username", required=True)
+    users_add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    users_add.set_defaults(run=_users_add)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain (exit 1 when broken)").set_defaults(run=_audit_verify)
+
+    purge = commands.add_parser("purge", help="delete screenings past the retention period, keep counts")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS",
+                       help="screenings whose last activity is older than DAYS days")
+    purge.set_defaults(run=_purge)
     return root
 
 

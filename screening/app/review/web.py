@@ -1,0 +1,152 @@
+"""What every console page shares: templates (autoescaped), the session cookie,
+the one guard that checks sign-in, idle timeout, role and CSRF, and plain refusals."""
+from __future__ import annotations
+
+import functools
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ... import audit
+from ...accounts import AccountStore, may
+from ...crypto import pseudonym
+from ...staff_sessions import ACTIVE, SESSIONS, SessionStore, csrf_token
+from ..context import AppContext
+
+HERE = Path(__file__).resolve().parent
+LOGIN_PATH = "/review/login"
+
+# Autoescape on for every template: nothing a person typed is ever marked safe.
+templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                        trim_blocks=True, lstrip_blocks=True)
+templates.globals["may"] = may
+templates.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+templates.filters["label"] = lambda value: str(value or "").replace("_", " ")
+
+
+def render(name: str, status: int = 200, **values) -> HTMLResponse:
+    # "same-origin", not the app's "no-referrer": with no-referrer browsers send `Origin: null`
+    # on form posts, and the CSRF check needs the real origin. Other sites still get nothing.
+    return HTMLResponse(templates.get_template(name).render(**values), status_code=status,
+                        headers={"referrer-policy": "same-origin"})
+
+
+def refusal(status: int, reason: str, staff: "Staff | None" = None) -> HTMLResponse:
+    """Every refusal: the status and one plain sentence saying why."""
+    return render("refusal.html", status, reason=reason, staff=staff)
+
+
+def cookie_is_secure(public_base_url: str) -> bool:
+    """Secure cookies always, except plain http on this machine (tests and local runs)."""
+    parts = urlsplit(public_base_url)
+    return not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"))
+
+
+@dataclass(frozen=True)
+class Staff:
+    account_id: int
+    username: str
+    role: str
+    csrf: str
+
+
+class Console:
+    """The console's shared state: the app context, cookie settings."""
+
+    def __init__(self, context: AppContext):
+        self.context = context
+        self.secure = cookie_is_secure(context.settings.public_base_url)
+        # `__Host-` would require Path=/; the session is for /review only, so `__Secure-`.
+        self.session_cookie = "__Secure-review_session" if self.secure else "review_session"
+        self.login_cookie = "__Secure-review_login" if self.secure else "review_login"
+        self.secret_key = context.settings.secret_key
+
+    def now(self):
+        return self.context.clock()
+
+    def transaction(self):
+        return self.context.repository.transaction()
+
+    def audit(self, unit, staff_or_name, action: str, screening_id: str | None = None, **details) -> None:
+        actor = staff_or_name.username if isinstance(staff_or_name, Staff) else str(staff_or_name)[:64]
+        audit.append(unit.conn, self.secret_key, actor=actor, action=action, now=self.now(),
+                     screening_id=screening_id, details=details)
+
+    # cookies ------------------------------------------------------------------
+    def set_cookie(self, response: Response, name: str, value: str) -> Response:
+        response.set_cookie(name, value, httponly=True, samesite="strict", secure=self.secure, path="/review")
+        return response
+
+    def clear_cookie(self, response: Response, name: str) -> Response:
+        response.delete_cookie(name, path="/review", secure=self.secure, httponly=True, samesite="strict")
+        return response
+
+    def login_form_token(self, cookie_value: str) -> str:
+        return pseudonym(self.secret_key, "login-csrf", cookie_value)
+
+    # checks -------------------------------------------------------------------
+    def same_origin(self, request: Request) -> bool:
+        origin = request.headers.get("origin")
+        allowed = {f"{request.url.scheme}://{request.url.netloc}", self.context.settings.public_base_url}
+        return origin in allowed
+
+    @staticmethod
+    def token_matches(form: FormData, expected: str) -> bool:
+        return hmac.compare_digest(str(form.get("csrf") or ""), expected)
+
+    def to_login(self, reason: str = "") -> Response:
+        """To the sign-in page; the cookie is cleared when its session has ended (a half-done
+        sign-in keeps its cookie)."""
+        if not reason:
+            return RedirectResponse(LOGIN_PATH, status_code=303)
+        target = f"{LOGIN_PATH}?ended={reason}"
+        return self.clear_cookie(RedirectResponse(target, status_code=303), self.session_cookie)
+
+    def signed_in(self, request: Request) -> tuple[Staff | None, str]:
+        """The staff member behind this request's session, or (None, why it ended)."""
+        token = request.cookies.get(self.session_cookie)
+        now = self.now()
+        with self.transaction() as unit:
+            sessions = SessionStore(unit.conn, self.secret_key)
+            session = sessions.find(token)
+            if session is None or session.stage != ACTIVE:
+                return None, ""
+            ended = SESSIONS.ended(session.created_at, session.last_seen_at, now)
+            if ended:
+                sessions.end(token)
+                return None, ended
+            sessions.touch(session, now)
+            account = AccountStore(unit.conn, unit.cipher).by_id(session.account_id)
+        return Staff(account.id, account.username, account.role, csrf_token(self.secret_key, token)), ""
+
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+def guarded(console: Console, action: str | None, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Sign-in (else to the login page), the role's permission (else 403), and on POST the
+    form's origin and CSRF token (else 403). `action` None: any signed-in account."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        staff, ended = console.signed_in(request)
+        if staff is None:
+            return console.to_login(ended)
+        if action is not None and not may(staff.role, action):
+            return refusal(403, f"Your role ({staff.role}) does not allow this page or action.", staff)
+        form = None
+        if request.method == "POST":
+            form = await request.form()
+            if not console.same_origin(request) or not console.token_matches(form, staff.csrf):
+                return refusal(403, "This form has expired or did not come from this site. "
+                                    "Go back, reload the page and try again.", staff)
+        return await handler(request, staff, form)
+
+    return endpoint

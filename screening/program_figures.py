@@ -1,0 +1,59 @@
+"""Program figures for the dashboard: the funnel (started, consented, completed),
+needs named, language and channel mix, median time to complete. Live screenings
+plus the counts kept when old screenings were purged.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from .aggregates import totals
+from .records import models as m
+
+FUNNEL_STEPS = ("started", "consented", "completed")
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    funnel: list[tuple[str, int]]
+    needs: list[tuple[str, int]]
+    languages: list[tuple[str, int]]
+    channels: list[tuple[str, int]]
+    median_minutes_to_complete: float | None
+    completed_measured: int          # how many completions the median is over (live ones only)
+
+
+def _grouped(conn: Connection, column) -> Counter:
+    return Counter(dict(conn.execute(select(column, func.count()).group_by(column)).all()))
+
+
+def _ranked(counts: Counter) -> list[tuple[str, int]]:
+    return sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+
+
+def live_funnel(conn: Connection) -> Counter:
+    s = m.screenings
+    return Counter({
+        "started": conn.execute(select(func.count()).select_from(s)).scalar(),
+        "consented": conn.execute(select(func.count()).select_from(s).where(s.c.consent.is_(True))).scalar(),
+        "completed": conn.execute(select(func.count()).select_from(s).where(s.c.status == "completed")).scalar(),
+    })
+
+
+def program_figures(conn: Connection) -> ProgramFigures:
+    funnel = live_funnel(conn) + totals(conn, "funnel")
+    durations = [(done - started).total_seconds() / 60 for started, done in conn.execute(
+        select(m.screenings.c.started_at, m.screenings.c.completed_at)
+        .where(m.screenings.c.status == "completed", m.screenings.c.completed_at.isnot(None)))]
+    return ProgramFigures(
+        funnel=[(step, funnel[step]) for step in FUNNEL_STEPS],
+        needs=_ranked(_grouped(conn, m.needs.c.category) + totals(conn, "need")),
+        languages=_ranked(_grouped(conn, m.screenings.c.language) + totals(conn, "language")),
+        channels=_ranked(_grouped(conn, m.screenings.c.channel) + totals(conn, "channel")),
+        median_minutes_to_complete=round(statistics.median(durations), 1) if durations else None,
+        completed_measured=len(durations),
+    )

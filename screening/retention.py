@@ -1,0 +1,120 @@
+"""Retention: `screening purge --older-than DAYS`.
+
+Screenings whose last activity (completion, or the last update of an unfinished one)
+is older than DAYS are deleted with everything that hangs off them: answers and free
+text, need statements, the transcript, stored turns, domain results, needs, flags,
+referrals, review notes and review state (any table with a foreign key to
+screenings, so other parts' tables are covered too). Before deleting, their numbers
+are added to `aggregate_counts` (per month started: started, consented, completed,
+per need, language and channel) so the dashboard keeps the history; a completed
+screening keeps only its code, completion date and citation date in
+`completion_proofs`, so /verify still answers for it. Each batch is one transaction
+with its own audit event. Participants (a keyed hash of a channel id) are kept.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection
+
+from . import audit
+from .aggregates import add_counts, month_of
+from .completion_check import local_date
+from .records import models as m
+from .records.console_tables import completion_proofs
+from .records.repository import Repository
+
+BATCH_SIZE = 200
+
+
+@dataclass
+class PurgeReport:
+    screenings: int = 0
+    rows_deleted: Counter = field(default_factory=Counter)     # table -> rows
+    counts_kept: Counter = field(default_factory=Counter)      # (metric, key) -> count
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"screenings deleted: {self.screenings}"]
+        lines += [f"  {table}: {rows} rows" for table, rows in sorted(self.rows_deleted.items()) if rows]
+        lines.append("counts kept:")
+        lines += [f"  {metric} {key}: {count}" for (metric, key), count in sorted(self.counts_kept.items())]
+        return lines
+
+
+def _screening_dependents() -> list:
+    """(table, column) for every table that points at screenings, children before parents."""
+    found = []
+    for table in reversed(m.metadata.sorted_tables):
+        for fk in table.foreign_keys:
+            if fk.column.table is m.screenings:
+                found.append((table, fk.parent))
+    return found
+
+
+def _counts_for(conn: Connection, ids: list[str]) -> Counter:
+    s = m.screenings
+    counts: Counter = Counter()
+    for row in conn.execute(select(s.c.id, s.c.started_at, s.c.consent, s.c.status, s.c.language, s.c.channel)
+                            .where(s.c.id.in_(ids))):
+        month = month_of(row.started_at)
+        counts[(month, "funnel", "started")] += 1
+        if row.consent:
+            counts[(month, "funnel", "consented")] += 1
+        if row.status == "completed":
+            counts[(month, "funnel", "completed")] += 1
+        counts[(month, "language", row.language)] += 1
+        counts[(month, "channel", row.channel)] += 1
+    for started_at, category in conn.execute(select(s.c.started_at, m.needs.c.category)
+                                             .join(m.needs, m.needs.c.screening_id == s.c.id)
+                                             .where(s.c.id.in_(ids))):
+        counts[(month_of(started_at), "need", category)] += 1
+    return counts
+
+
+def _keep_proofs(conn: Connection, ids: list[str]) -> None:
+    s = m.screenings
+    rows = conn.execute(select(s.c.completion_code, s.c.completed_at, s.c.citation_date).where(
+        s.c.id.in_(ids), s.c.status == "completed", s.c.completion_code.isnot(None),
+        s.c.completed_at.isnot(None))).all()
+    if rows:
+        conn.execute(insert(completion_proofs), [
+            dict(completion_code=code, completed_on=local_date(done), citation_date=cited)
+            for code, done, cited in rows])
+
+
+def _purge_batch(conn: Connection, secret_key: str, cutoff: datetime, now: datetime, actor: str,
+                 report: PurgeReport) -> int:
+    s = m.screenings
+    last_activity = func.coalesce(s.c.completed_at, s.c.updated_at)
+    ids = list(conn.execute(select(s.c.id).where(last_activity < cutoff).order_by(s.c.id)
+                            .limit(BATCH_SIZE)).scalars())
+    if not ids:
+        return 0
+    counts = _counts_for(conn, ids)
+    add_counts(conn, counts)
+    _keep_proofs(conn, ids)
+    deleted: Counter = Counter()
+    for table, column in _screening_dependents():
+        deleted[table.name] += conn.execute(delete(table).where(column.in_(ids))).rowcount
+    deleted["screenings"] = conn.execute(delete(s).where(s.c.id.in_(ids))).rowcount
+    audit.append(conn, secret_key, actor=actor, action="purge", now=now,
+                 details={"screenings": len(ids), "cutoff": cutoff.isoformat(), "rows": dict(deleted)})
+    report.screenings += len(ids)
+    report.rows_deleted.update(deleted)
+    for (_, metric, key), count in counts.items():
+        report.counts_kept[(metric, key)] += count
+    return len(ids)
+
+
+def purge(repository: Repository, older_than_days: int, now: datetime, actor: str = "cli") -> PurgeReport:
+    if older_than_days < 1:
+        raise ValueError("--older-than must be at least 1 day")
+    cutoff = now - timedelta(days=older_than_days)
+    report = PurgeReport()
+    while True:
+        with repository.transaction() as unit:
+            if not _purge_batch(unit.conn, repository.secret_key, cutoff, now, actor, report):
+                return report

@@ -1,0 +1,51 @@
+"""The console in Chromium: sign in with a TOTP code, see the list, a case and the
+dashboard (screenshots), and nothing a person typed runs as script."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from screening.accounts import totp_code
+from tests.core.console_people import XSS_WORDS, screen
+
+from .conftest import PASSWORD
+
+
+def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console, chromium, artifacts):
+    console = sqlite_console
+    engine = console.person_engine()
+    screen(engine, "person-1", needs=XSS_WORDS)
+    console.clock.now += timedelta(minutes=30)
+    screen(engine, "person-2", before=("honestly i want to die", "ok"), channel="web")
+    console.clock.now += timedelta(minutes=30)
+    screen(engine, "person-3", needs="food and a job", complete=False, language_reply="2")
+    console.add_account("boss", "supervisor")
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    dialogs, errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{console.base}/review")
+    page.fill("#username", "boss")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("img.qr").count() == 1, page.content()       # first sign-in: enrol
+    page.fill("#code", totp_code(console.secret("boss"), console.clock.now))
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/review/cases")
+    rows = page.locator("table.cases tbody tr")
+    assert rows.count() == 3 and "crisis" in rows.nth(0).inner_text()
+    page.screenshot(path=str(artifacts / "review-list.png"), full_page=True)
+
+    page.locator("table.cases tbody tr").nth(2).locator("a").click()
+    page.wait_for_selector("ol.transcript")
+    assert XSS_WORDS in page.locator("ol.transcript").inner_text()
+    assert page.evaluate("window.__pwned") is None and not dialogs and not errors
+    assert page.locator("main script, main img[src=x]").count() == 0
+    page.screenshot(path=str(artifacts / "review-case.png"), full_page=True)
+
+    page.click("text=Dashboard")
+    page.wait_for_selector("svg rect.bar")
+    assert page.locator("svg[role=img]").count() == 4
+    page.screenshot(path=str(artifacts / "review-dashboard.png"), full_page=True)
+    page.close()
