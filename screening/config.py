@@ -25,6 +25,10 @@ class Settings:
     twilio_from_number: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     quick_exit_url: str = "https://www.weather.gov/"
+    # Web chat: other sites allowed to embed the widget (CORS on /chat/api), and how long
+    # an idle chat session lasts before the person needs their resume code.
+    web_chat_allowed_origins: tuple[str, ...] = ()
+    web_chat_session_minutes: int = 30
 
     @property
     def web_chat_url(self) -> str:
@@ -48,4 +52,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         twilio_from_number=os.environ.get("TWILIO_FROM_NUMBER", ""),
         twilio_api_base_url=(os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
         quick_exit_url=os.environ.get("QUICK_EXIT_URL") or "https://www.weather.gov/",
+        web_chat_allowed_origins=tuple(o.strip().rstrip("/") for o in
+                                       (os.environ.get("WEB_CHAT_ALLOWED_ORIGINS") or "").split(",") if o.strip()),
+        web_chat_session_minutes=int(os.environ.get("WEB_CHAT_SESSION_MINUTES") or 30),
     )

@@ -1,0 +1,197 @@
+"""The widget's JSON API under /chat/api (the browser talks to the app, never to Rasa).
+
+POST /chat/api/conversations  {language}            -> 201 token, resume code, first messages
+POST /chat/api/messages       {message_id, text}    -> the assistant's replies   (X-Chat-Token)
+POST /chat/api/resume         {code}                -> a new token and where the person was
+POST /chat/api/exit           (X-Chat-Token or {token} as text/plain, for sendBeacon) -> 204
+Errors are JSON {"error": "<plain reason>"} with a 4xx (503 when the dialogue is unavailable).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, Router
+
+from ...chat_view import progress_of, quick_answers
+from ...resume_codes import InvalidResumeCode, code_hash
+from ...text_normalize import MAX_MESSAGE_CHARS
+from ..context import AppContext
+from ..dialogue_client import BotMessage, DialogueUnavailable
+from .limits import resume_limits
+from .sessions import ChatSessions, Issued, Session
+
+logger = logging.getLogger(__name__)
+
+TOKEN_HEADER = "x-chat-token"
+MAX_BODY_BYTES = 8_192
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LANGUAGES = ("en", "es")
+# The first message a new conversation sends for the person: the core greets, in their language.
+OPENING_TEXT = {"en": "hi", "es": "español"}
+
+UNAVAILABLE = "We could not reach the server. Your message is kept; try again."
+SESSION_ENDED = "This chat session has ended. To continue, use your code."
+
+
+class BadRequest(Exception):
+    def __init__(self, reason: str, status: int = 400):
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+def problem(reason: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+async def json_body(request: Request) -> dict:
+    """The request's JSON object, whatever content type a beacon gave it; BadRequest otherwise."""
+    declared = request.headers.get("content-length")
+    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise BadRequest("That request is too large.", 413)
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("That request is too large.", 413)
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The request must be JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request must be a JSON object.")
+    return body
+
+
+class ChatApi:
+    def __init__(self, context: AppContext):
+        self.context = context
+        self.sessions = ChatSessions(context.repository, context.settings.web_chat_session_minutes)
+        self.limits = resume_limits(context.settings.secret_key, context.settings.redis_url)
+
+    def now(self):
+        return self.context.clock()
+
+    # ------------------------------------------------------------- helpers
+    async def reply_view(self, session: Session, messages: list[BotMessage]) -> dict:
+        position = await run_in_threadpool(self.sessions.position, session)
+        progress = None
+        for message in messages:
+            progress = progress_of(message.text) or progress
+        return {
+            "messages": [{"text": m.text, "buttons": [{"title": b.title, "payload": b.payload}
+                                                      for b in m.buttons]} for m in messages],
+            "progress": {"number": progress[0], "total": progress[1]} if progress else None,
+            "quick_answers": list(quick_answers(position.step, position.status)),
+            "finished": position.status == "completed",
+            "language": position.language or session.language,
+        }
+
+    async def send(self, session: Session, message_id: str, text: str) -> list[BotMessage]:
+        # Message ids are the browser's, scoped by the conversation the server issued.
+        return await self.context.dialogue.send(sender=session.sender, text=text,
+                                                message_id=f"{session.conversation_id}:{message_id}",
+                                                channel="web")
+
+    async def session_from(self, request: Request, body: dict | None = None) -> Session | None:
+        token = request.headers.get(TOKEN_HEADER) or (body or {}).get("token") or ""
+        if not isinstance(token, str) or len(token) > 128:
+            return None
+        return await run_in_threadpool(self.sessions.authenticate, token, self.now())
+
+    def issued_view(self, issued: Issued) -> dict:
+        view = {"token": issued.token}
+        if issued.resume_code:
+            view["resume_code"] = issued.resume_code
+        return view
+
+    # ----------------------------------------------------------- endpoints
+    async def start(self, request: Request) -> Response:
+        body = await json_body(request)
+        language = body.get("language") or "en"
+        if language not in LANGUAGES:
+            raise BadRequest("The language must be 'en' or 'es'.")
+        issued = await run_in_threadpool(self.sessions.start, language, self.now())
+        try:
+            messages = await self.send(issued.session, "opening", OPENING_TEXT[language])
+        except DialogueUnavailable as exc:
+            # Nothing was said yet: close this session; the person presses Start again.
+            logger.warning("web chat: the dialogue is unavailable (%s)", exc)
+            await run_in_threadpool(self.sessions.end, issued.token, self.now())
+            return problem(UNAVAILABLE, 503)
+        view = self.issued_view(issued) | await self.reply_view(issued.session, messages)
+        return JSONResponse(view, status_code=201)
+
+    async def message(self, request: Request) -> Response:
+        body = await json_body(request)
+        session = await self.session_from(request)
+        if session is None:
+            return problem(SESSION_ENDED, 401)
+        message_id, text = body.get("message_id"), body.get("text")
+        if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+            raise BadRequest("Each message needs an id of 8 to 64 letters, digits, '-' or '_'.")
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest("Please type a message.")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise BadRequest(f"Messages can be up to {MAX_MESSAGE_CHARS} characters.")
+        try:
+            messages = await self.send(session, message_id, text)
+        except DialogueUnavailable as exc:
+            logger.warning("web chat: the dialogue is unavailable (%s)", exc)
+            return problem(UNAVAILABLE, 503)
+        return JSONResponse(await self.reply_view(session, messages))
+
+    async def resume(self, request: Request) -> Response:
+        body = await json_body(request)
+        now = self.now()
+        address = request.client.host if request.client else "unknown"
+        if not self.limits.allow_address(address, now):
+            return problem("Too many tries. Please wait 15 minutes and try again.", 429)
+        try:
+            wanted = code_hash(self.context.settings.secret_key, body.get("code"))
+        except InvalidResumeCode as exc:
+            raise BadRequest(str(exc)) from None
+        if not self.limits.allow_code(wanted, now):
+            return problem("Too many tries with this code. Please wait an hour and try again.", 429)
+        issued = await run_in_threadpool(self.sessions.resume, body["code"], now)
+        if issued is None:
+            return problem("We could not find that code. Please check it and try again.", 404)
+        messages = [BotMessage.from_dict(m) for m in
+                    await run_in_threadpool(self.sessions.last_messages, issued.session)]
+        return JSONResponse(self.issued_view(issued) | await self.reply_view(issued.session, messages))
+
+    async def exit(self, request: Request) -> Response:
+        try:
+            body = await json_body(request)
+        except BadRequest:
+            body = {}
+        token = request.headers.get(TOKEN_HEADER) or body.get("token") or ""
+        if isinstance(token, str) and 0 < len(token) <= 128:
+            await run_in_threadpool(self.sessions.end, token, self.now())
+        return Response(status_code=204)
+
+
+def guarded(handler):
+    """Bad input becomes a clean 4xx with a plain reason."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return problem(exc.reason, exc.status)
+    return endpoint
+
+
+def chat_api(context: AppContext):
+    """The API as an ASGI app to mount at /chat/api, with CORS for the configured embedding sites."""
+    api = ChatApi(context)
+    routes = [
+        Route("/conversations", guarded(api.start), methods=["POST"]),
+        Route("/messages", guarded(api.message), methods=["POST"]),
+        Route("/resume", guarded(api.resume), methods=["POST"]),
+        Route("/exit", guarded(api.exit), methods=["POST"]),
+    ]
+    return CORSMiddleware(Router(routes=routes), allow_origins=list(context.settings.web_chat_allowed_origins),
+                          allow_methods=["POST"], allow_headers=["content-type", TOKEN_HEADER], max_age=600)
