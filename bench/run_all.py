@@ -17,6 +17,7 @@ RUNS = [
     ["nlu_accuracy.py"],
     ["stack_latency.py"],
     ["referral_latency.py"],
+    ["sms_gateway.py"],
 ]
 
 

@@ -33,6 +33,7 @@ from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..records.repository import DuplicateTurn, Repository, ScreeningRow, Unit
 from ..scoring import positive_needs, score_all
+from ..sms_text import WEB_CHAT_LINK
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
 from .catalog import Catalog
@@ -69,8 +70,10 @@ class Incoming:
 class ScreeningEngine:
     def __init__(self, repository: Repository, *, instrument: Instrument | None = None,
                  catalog: Catalog | None = None, referrals: ReferralSource | None = None,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, web_chat_url: str | None = None):
         self.repository = repository
+        # Offered by SMS before the first sensitive part; without it the SMS gateway fills the link in.
+        self.web_chat_url = web_chat_url or WEB_CHAT_LINK
         self.instrument = instrument or default_instrument()
         self.catalog = catalog or Catalog()
         self.referrals = referrals or DirectoryReferrals(self.catalog)
@@ -170,6 +173,9 @@ class Turn:
             self.crisis(signal)
             return self.replies
         command = interpret.detect_command(self.text, self.lang)
+        if self.window_over():
+            self.after_window(command)
+            return self.replies
         if command in AFTER_SUMMARY_COMMANDS and self.row.step != "done":
             command = None          # "more", "town" mean something only after the summary
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
@@ -212,21 +218,51 @@ class Turn:
         return yes_or_no(self.text, self.lang, self.incoming.intent, self.incoming.confidence)
 
     # ----------------------------------------------------------- life cycle
-    def start(self) -> None:
+    def start(self, language: str | None = None) -> None:
+        """A new screening; `language` when the person already chose one (starting over)."""
         command = interpret.detect_command(self.text, "en")
         spanish = command == "spanish" or (command != "english" and interpret.looks_spanish(self.text)) \
             or self.incoming.intent == "language_spanish"
+        if language:
+            spanish = language == "es"
         self.row = self.unit.create_screening(
             self.participant_id, language="es" if spanish else "en", channel=self.incoming.channel,
             instrument_id=self.instrument.id, instrument_version=self.instrument.version,
             step="consent", now=self.now)
-        if spanish or command == "english":
+        if language or spanish or command == "english":
             self.state["language_chosen_early"] = True
         signal = interpret.crisis_signal(self.text)
         if signal:
             self.crisis(signal)
         else:
             self.prompt("consent")
+
+    def window_over(self) -> bool:
+        """More than DEADLINE_DAYS since this screening started: it is closed, a new one may start."""
+        return self.now - self.row.started_at > timedelta(days=DEADLINE_DAYS)
+
+    def after_window(self, command: str | None) -> None:
+        done = self.row.step == "done"
+        if self.state.get("window_over_told") and command is None and self.intent_yes_no() == "yes":
+            self.start_over()
+        elif done and command is not None:
+            self.after_completion(command)
+        else:
+            self.state["window_over_told"] = True
+            if done:
+                self.say("window_over_done", code=self.row.completion_code)
+            else:
+                self.say("window_over")
+
+    def start_over(self) -> None:
+        """A new screening for the same person; the closed one stays as it was."""
+        language = self.lang
+        self.state.pop("window_over_told", None)
+        self.row.updated_at = self.now
+        self.unit.save_screening(self.row)
+        self.row, self.answers, self.needs = None, {}, []
+        self.replies.append(Reply(self.catalog.say(language, "start_over")))
+        self.start(language)
 
     def resume(self, command: str | None) -> None:
         if command in ("pause", "stop", "help"):
@@ -365,7 +401,10 @@ class Turn:
                      choices=self.numbered(labels))
         elif kind == "permission":
             if not self.state.get("privacy_noted"):
-                self.say("privacy_note")
+                if self.incoming.channel == "sms":
+                    self.say("privacy_note_sms", web_link=self.engine.web_chat_url)
+                else:
+                    self.say("privacy_note")
                 self.state["privacy_noted"] = True
             self.say("block_permission", topic=self.catalog.say(self.lang, f"block_topic.{name}"))
         elif kind == "item":

@@ -1,0 +1,185 @@
+"""Text made for SMS: encoding, segments, splitting, and carrier keywords.
+
+Pure functions, no web or database imports.
+
+- A message is GSM-7 when every character is in the GSM 03.38 alphabet (the
+  extension characters ^ { } [ ] ~ | \\ and the euro sign cost two septets);
+  otherwise it goes as UCS-2 (UTF-16 code units). Typographic punctuation
+  (curly quotes, dashes, ellipsis, middle dot) is swapped for its plain form
+  first, so English stays GSM-7. Spanish letters like á, í, ó, ú need UCS-2,
+  and we keep them: the words matter more than the price.
+- Segments: GSM-7 160 septets in one message, 153 per part when concatenated;
+  UCS-2 70 and 67.
+- Long text is split into messages of at most 320 characters, at line and
+  sentence boundaries first, then between words. Short messages sent in one turn
+  are joined when that costs no more segments (fewer texts for the person, and
+  never a higher bill for the program).
+- Carrier keywords (STOP, START, HELP and their kin) are read whatever the case,
+  spacing or punctuation.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_MESSAGE_CHARS = 320
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+PLAIN_PUNCTUATION = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+    "\u2026": "...", "\u00b7": "-", "\u2022": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u200b": "", "\t": " ",
+}
+JOINER = "\n\n"
+
+# Placeholder the dialogue writes where the web chat link goes when it does not
+# know the link itself; the SMS gateway fills it in before sending.
+WEB_CHAT_LINK = "[web-chat-link]"
+
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
+                           "parar", "detener", "cancelar"})
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "si", "comenzar"})
+HELP_WORDS = {"help": "en", "info": "en", "ayuda": "es"}
+
+
+@dataclass(frozen=True)
+class SmsPart:
+    """One text message as it goes out."""
+    body: str
+    encoding: str      # "GSM-7" or "UCS-2"
+    segments: int
+
+
+def plain_punctuation(text: str) -> str:
+    return "".join(PLAIN_PUNCTUATION.get(ch, ch) for ch in text)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def encoding(text: str) -> str:
+    return "GSM-7" if is_gsm7(text) else "UCS-2"
+
+
+def segments(text: str) -> int:
+    """How many SMS segments the carrier bills for this text."""
+    if is_gsm7(text):
+        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    if units == 0:
+        return 0
+    return 1 if units <= single else math.ceil(units / part)
+
+
+# ------------------------------------------------------------------- splitting
+_BREAK = re.compile(r"(\n+|(?<=[.!?:])[ ]+)")
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """(separator before, piece): lines and sentences with what joined them."""
+    parts = _BREAK.split(text)
+    pieces = [("", parts[0])]
+    for n in range(1, len(parts), 2):
+        pieces.append((parts[n], parts[n + 1]))
+    return [(sep, piece) for sep, piece in pieces if piece.strip()]
+
+
+def _words(text: str, limit: int) -> list[str]:
+    """A sentence too long for one message, cut between words (a word longer than `limit` is cut)."""
+    chunks: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        while len(word) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = word
+    if current:
+        chunks.append(current)
+    return [c for c in chunks if c.strip()]
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Messages of at most `limit` characters, cut at lines, then sentences, then words."""
+    text = plain_punctuation(text).strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    chunks: list[str] = []
+    current = ""
+    for separator, piece in _pieces(text):
+        piece = piece.strip()
+        if len(piece) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            *whole, current = _words(piece, limit)
+            chunks += whole
+            continue
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack_messages(texts, limit: int = MAX_MESSAGE_CHARS) -> list[SmsPart]:
+    """One turn's replies as text messages: each split to fit, then neighbours joined
+    when the joined message fits and costs no more segments than sending both."""
+    bodies = [chunk for text in texts for chunk in split_message(text, limit)]
+    packed: list[str] = []
+    for body in bodies:
+        if packed:
+            joined = packed[-1] + JOINER + body
+            if len(joined) <= limit and segments(joined) <= segments(packed[-1]) + segments(body):
+                packed[-1] = joined
+                continue
+        packed.append(body)
+    return [SmsPart(body, encoding(body), segments(body)) for body in packed]
+
+
+def fill_web_chat_link(text: str, url: str) -> str:
+    return text.replace(WEB_CHAT_LINK, url)
+
+
+# -------------------------------------------------------------------- keywords
+def keyword_word(text: str) -> str:
+    """The message squeezed to lower-case letters and digits: " Stop! " -> "stop", "stop all" -> "stopall"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", without_accents.casefold())
+
+
+def keyword_action(text: str, opted_out: bool) -> str | None:
+    """"opt_out", "opt_in" (only while opted out), "help_en"/"help_es", or None (a message for the dialogue).
+
+    While opted out, YES/SI also opt back in, as they do at the carrier.
+    """
+    word = keyword_word(text)
+    if word in OPT_OUT_WORDS:
+        return "opt_out"
+    if opted_out and word in OPT_IN_WORDS:
+        return "opt_in"
+    if word in HELP_WORDS:
+        return f"help_{HELP_WORDS[word]}"
+    return None
