@@ -4,6 +4,9 @@
   catalog's own `question_progress` wording) so a widget can show a progress bar.
 - `quick_answers(step)` says which one-tap answers fit where the person is: yes/no
   for consent and permission questions, a skip for other questions, none at the end.
+- `picks_several(step)` says whether the question takes several options at once
+  (the person's needs, and "pick all that fit" items), so a screen can offer
+  toggles and one "send" instead of a tap that answers at once.
 """
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ import re
 from functools import lru_cache
 
 from .dialogue.catalog import LANGUAGES, Catalog
+from .instrument import default_instrument
 
 YES_NO_STEPS = {"consent", "permission"}
+SEVERAL_CHOICE_STEPS = {"needs"}
 
 
 @lru_cache(maxsize=1)
@@ -45,3 +50,14 @@ def quick_answers(step: str | None, status: str | None = None) -> tuple[str, ...
     if kind in YES_NO_STEPS:
         return ("yes", "no")
     return ("skip",)
+
+
+def picks_several(step: str | None) -> bool:
+    """True where the person may choose several options in one answer."""
+    if not step:
+        return False
+    kind, _, item_id = step.partition(":")
+    if step in SEVERAL_CHOICE_STEPS:
+        return True
+    items = default_instrument().items
+    return kind == "item" and item_id in items and items[item_id].kind == "multi"

@@ -28,3 +28,13 @@ def test_progress_is_read_from_the_assistants_words(text, expected):
 ])
 def test_one_tap_answers_fit_the_step(step, status, expected):
     assert quick_answers(step, status) == expected
+
+
+def test_needs_and_pick_all_that_fit_items_take_several_options_and_others_one():
+    from screening.chat_view import picks_several
+    from screening.instrument import default_instrument
+    several = [item.id for item in default_instrument().items.values() if item.kind == "multi"]
+    assert several and all(picks_several(f"item:{item_id}") for item_id in several)
+    assert picks_several("needs")
+    assert not picks_several("item:ahc_1") and not picks_several("consent") and not picks_several(None)
+    assert not picks_several("item:no_such_item")

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from ...chat_view import progress_of, quick_answers
+from ...chat_view import picks_several, progress_of, quick_answers
 from ...resume_codes import InvalidResumeCode, code_hash
 from ...text_normalize import MAX_MESSAGE_CHARS
 from ..context import AppContext
@@ -86,6 +86,7 @@ class ChatApi:
                                                       for b in m.buttons]} for m in messages],
             "progress": {"number": progress[0], "total": progress[1]} if progress else None,
             "quick_answers": list(quick_answers(position.step, position.status)),
+            "pick_several": picks_several(position.step) and position.status != "completed",
             "finished": position.status == "completed",
             "language": position.language or session.language,
         }

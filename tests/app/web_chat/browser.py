@@ -96,8 +96,11 @@ def screen_by_clicking(page, limit: int = 90) -> int:
     for clicks in range(limit):
         if finished(page):
             return clicks
-        options = page.locator(".sc-options button")
-        if options.count():
+        options = page.locator(".sc-options button.sc-option")
+        if options.count() and page.locator(".sc-send-choices").count():
+            options.first.click()                       # "pick all that fit": toggle one, then send
+            target = page.locator(".sc-send-choices")
+        elif options.count():
             target = options.first
         elif page.locator(".sc-quick button", has_text="Yes").count():
             target = page.locator(".sc-quick button", has_text="Yes")

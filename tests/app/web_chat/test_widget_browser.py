@@ -345,3 +345,40 @@ def test_the_widget_embeds_on_another_site_with_one_script_tag(chromium, sqlite_
     assert "fecha" in after_yes                                  # the core goes on in Spanish
     assert all(url.startswith((sites.app, sites.neutral)) for url in requested), requested
     assert any(url.startswith(f"{sites.app}/chat/api/messages") for url in requested)
+
+
+def test_pick_all_that_fit_takes_several_clicks_then_one_send(chromium, sqlite_url, clock):
+    with serve(engine_app(app_settings(sqlite_url), clock)) as base:
+        page = chromium.new_page(viewport={"width": 375, "height": 800})
+        start_chat(page, base)
+        type_and_wait(page, "yes")
+        type_and_wait(page, "1")                    # English
+        type_and_wait(page, "skip")                 # no ticket date
+        # What would help most: two needs by tapping, nothing sent until "Send my choices".
+        before = assistant_count(page)
+        page.locator(".sc-options button", has_text="Food").click()
+        page.locator(".sc-options button", has_text="A place to live").click()
+        page.locator(".sc-options button", has_text="Food").click()           # changed their mind
+        page.locator(".sc-options button", has_text="Legal help").click()
+        assert assistant_count(page) == before
+        assert page.locator('.sc-options [aria-pressed="true"]').count() == 2
+        click_and_wait(page, page.get_by_role("button", name="Send my choices"))
+        assert "A place to live" in page.locator(".sc-from-you").last.inner_text()
+        for _ in range(6):      # a ranking question, then the first housing question, by single taps
+            if "Think about the place you live" in last_assistant_text(page):
+                break
+            single = page.locator(".sc-options button.sc-option")
+            click_and_wait(page, single.first if single.count() else page.locator(".sc-quick button").first)
+        else:
+            pytest.fail("the housing problems question never came")
+        # Housing problems: "Send my choices" with nothing picked asks kindly, sends nothing.
+        before = assistant_count(page)
+        page.get_by_role("button", name="Send my choices").click()
+        assert "Pick at least one option" in page.locator(".sc-error").inner_text()
+        assert assistant_count(page) == before
+        page.locator(".sc-options button", has_text="Mold").click()
+        page.locator(".sc-options button", has_text="Water leaks").click()
+        click_and_wait(page, page.get_by_role("button", name="Send my choices"))
+        page.close()
+    answers = stored_answers(sqlite_url)
+    assert sorted(answers["ahc_2"][0]) == ["mold", "water_leaks"]

@@ -218,6 +218,28 @@
     return button;
   }
 
+  // "Pick all that fit": each option toggles (aria-pressed), then one button sends them together.
+  function toggleButton(b) {
+    var button = el("button", {type: "button", "class": "sc-option", "aria-pressed": "false", text: b.title,
+                               "data-payload": b.payload});
+    button.addEventListener("click", function () {
+      button.setAttribute("aria-pressed", button.getAttribute("aria-pressed") === "true" ? "false" : "true");
+      showError("");
+    });
+    return button;
+  }
+
+  function sendChoicesButton() {
+    var button = el("button", {type: "button", "class": "sc-primary sc-send-choices", label: "send_choices"});
+    button.addEventListener("click", function () {
+      var picked = Array.prototype.slice.call(options.querySelectorAll('[aria-pressed="true"]'));
+      if (!picked.length) { showError(t("error_pick_one")); return; }
+      send(picked.map(function (p) { return p.getAttribute("data-payload"); }).join(" "), true,
+           picked.map(function (p) { return p.textContent; }).join(", "));
+    });
+    return button;
+  }
+
   function showReply(view, focusChoices) {
     if (view.language && view.language !== language && STRINGS[view.language]) {
       language = view.language;
@@ -231,7 +253,11 @@
       lastButtons = message.buttons || [];
     });
     clearChoices();
-    lastButtons.forEach(function (b) { options.appendChild(choiceButton(b.title, b.payload, "sc-option")); });
+    var several = Boolean(view.pick_several) && lastButtons.length > 0;
+    lastButtons.forEach(function (b) {
+      options.appendChild(several ? toggleButton(b) : choiceButton(b.title, b.payload, "sc-option"));
+    });
+    if (several) { options.appendChild(sendChoicesButton()); }
     (view.quick_answers || []).forEach(function (kind) {
       quick.appendChild(choiceButton(t("quick")[kind], t("quick_send")[kind], "sc-quick-answer"));
     });
