@@ -61,3 +61,18 @@ def test_the_same_message_id_sent_twice_gets_the_same_reply_once(app_stack):
 def test_an_unreachable_rasa_is_reported_as_unavailable_not_as_an_error():
     with pytest.raises(DialogueUnavailable):
         _send(f"http://127.0.0.1:{free_port()}", "web:x", "hi", "web")
+
+
+def test_the_web_chat_talks_to_rasa_through_the_app(app_stack):
+    from tests.app.web_chat.helpers import ChatPerson
+
+    person = ChatPerson(app_stack.app_url)
+    assert "needs check" in person.text()
+    assert person.say("yes").status_code == 200
+    assert [(b["title"], b["payload"]) for m in person.view["messages"] for b in m["buttons"]] == \
+        [("English", "1"), ("Español", "2")]
+    assert person.say("2").status_code == 200
+    assert person.view["language"] == "es"
+    # Another browser cannot read or write this conversation without its token.
+    refused = httpx.post(f"{app_stack.app_url}/chat/api/messages", json={"message_id": "x", "text": "hola"})
+    assert refused.status_code == 401
