@@ -3,14 +3,14 @@ completion date and the citation date if the person gave one; nothing else.
 Rate-limited per client address; codes are never logged."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ...completion_check import check_code
-from ...rate_limit import RateLimiter
+from ...crypto import pseudonym
+from ...rate_limits import AttemptLimiter
+from ..counters import counter_store
 from .web import Console, render
 
 CHECKS_PER_MINUTE = 10
@@ -19,7 +19,9 @@ CHECKS_PER_MINUTE = 10
 class CompletionVerification:
     def __init__(self, console: Console):
         self.console = console
-        self.limiter = RateLimiter(CHECKS_PER_MINUTE, timedelta(minutes=1), console.context.clock)
+        settings = console.context.settings
+        self.secret_key = settings.secret_key
+        self.limiter = AttemptLimiter(counter_store(settings.redis_url), CHECKS_PER_MINUTE, 60, name="verify-address")
 
     def routes(self) -> list[Route]:
         return [Route("/verify", self.page, methods=["GET"])]
@@ -28,7 +30,8 @@ class CompletionVerification:
         code = request.query_params.get("code", "").strip()[:32]
         if not code:
             return render("verify.html", result=None, staff=None)
-        if not self.limiter.allow(request.client.host if request.client else "unknown"):
+        address = pseudonym(self.secret_key, "address", request.client.host if request.client else "unknown")
+        if not self.limiter.allow(address, self.console.now()):
             return render("verify.html", 429, result=None, staff=None,
                           error="Too many checks from here. Please wait a minute and try again.")
         with self.console.transaction() as unit:

@@ -233,14 +233,14 @@ def test_with_redis_every_app_process_shares_the_guessing_limit(sqlite_url, cloc
         client.ping()
     except redis.RedisError as exc:
         service_missing("Redis at 127.0.0.1:6379", exc.__class__.__name__)
-    for key in client.scan_iter("screening:webchat:*"):
+    for key in client.scan_iter("screening:limits:resume-*"):
         client.delete(key)
     settings = app_settings(sqlite_url, redis_url=REDIS_URL)
     with serve(engine_app(settings, clock)) as first, serve(engine_app(settings, clock)) as second:
         statuses = [httpx.post(f"{base}/chat/api/resume", json={"code": "CCCC-DDDD-EE"}).status_code
                     for base in (first, second) * 5]
         blocked = httpx.post(f"{second}/chat/api/resume", json={"code": "CCCC-DDDD-EE"})
-    stored_keys = [key.decode() for key in client.scan_iter("screening:webchat:*")]
+    stored_keys = [key.decode() for key in client.scan_iter("screening:limits:resume-*")]
     client.close()
     assert statuses == [404] * 10
     assert blocked.status_code == 429           # ten tries at one code across two processes
