@@ -16,8 +16,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.app_port)
     args = parser.parse_args()
     # access_log off: request lines carry paths and codes that need not be kept.
+    # Behind a proxy, the client address (rate limits) comes from X-Forwarded-For, trusted
+    # only from the addresses in FORWARDED_ALLOW_IPS (uvicorn's setting; default 127.0.0.1).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
-                log_level="info", proxy_headers=False,
+                log_level="info", proxy_headers=True,
                 ws="none")  # no websockets: Rasa pins an older websockets than uvicorn speaks
 
 
