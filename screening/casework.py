@@ -18,6 +18,7 @@ from .instrument import Instrument, default_instrument
 from .needs import NEED_CATEGORIES
 from .records import models as m
 from .records.console_tables import case_notes, case_reviews, console_accounts
+from .records.sms_tables import sms_conversations
 
 REVIEW_STATUSES = ("new", "in_review", "follow_up", "closed")
 # new -> in review -> follow-up -> closed; a closed case can be reopened for review.
@@ -220,6 +221,23 @@ class CaseDetail:
     flags: list[dict] = field(default_factory=list)
     referrals: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    contact: str | None = None     # how the person asked to be reached, decrypted for this view
+
+
+SMS_SENDER_PREFIX = "sms:"
+
+
+def contact_detail(conn: Connection, cipher: TextCipher, screening) -> str | None:
+    """The person's chosen way to be reached. By SMS the core keeps only the gateway's id for
+    the phone ("sms:" + keyed hash); the number itself is the gateway's, encrypted."""
+    detail = cipher.decrypt(screening.contact_detail_enc) if screening.contact_detail_enc else None
+    if detail and detail.startswith(SMS_SENDER_PREFIX):
+        phone_enc = conn.execute(select(sms_conversations.c.phone_enc).where(
+            sms_conversations.c.phone_hash == detail[len(SMS_SENDER_PREFIX):])).scalar()
+        detail = cipher.decrypt(phone_enc) if phone_enc else None
+    if not screening.contact_preference:
+        return None
+    return f"{screening.contact_preference}: {detail}" if detail else screening.contact_preference
 
 
 def review_state(conn: Connection, screening_id: str) -> ReviewState:
@@ -277,6 +295,7 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
             select(m.referrals).where(by_screening(m.referrals)).order_by(m.referrals.c.rank, m.referrals.c.id))],
         notes=[{"author": names.get(r.author_id, "?"), "at": r.created_at, "text": cipher.decrypt(r.text_enc)}
                for r in conn.execute(select(case_notes).where(by_screening(case_notes)).order_by(case_notes.c.id))],
+        contact=contact_detail(conn, cipher, screening),
     )
 
 

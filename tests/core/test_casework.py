@@ -128,3 +128,24 @@ def test_program_figures_count_the_funnel_needs_and_mix(repository, people):
     assert dict(figures.languages) == {"en": 3, "es": 1}
     assert dict(figures.channels) == {"sms": 3, "web": 1}
     assert figures.completed_measured == 3 and figures.median_minutes_to_complete == 0.0
+
+
+def test_the_case_shows_how_to_reach_the_person_by_their_own_number(repository, engine, clock):
+    from sqlalchemy import insert, update
+
+    from screening.records import models as m
+    from screening.records.sms_tables import sms_conversations
+
+    # By SMS the core only knows the gateway's id for the phone; the number is the gateway's, encrypted.
+    screen(engine, "sms:phonehash123", complete=False)
+    with repository.transaction() as unit:
+        unit.conn.execute(insert(sms_conversations).values(
+            phone_hash="phonehash123", phone_enc=unit.cipher.encrypt("+16175551234"), opted_out=False,
+            created_at=clock.now))
+        screening_id = unit.conn.execute(m.screenings.select()).first().id
+        unit.conn.execute(update(m.screenings).values(
+            contact_preference="text", contact_detail_enc=unit.cipher.encrypt("sms:phonehash123")))
+        case = case_detail(unit.conn, unit.cipher, screening_id)
+        assert case.contact == "text: +16175551234"
+        unit.conn.execute(update(m.screenings).values(contact_preference=None, contact_detail_enc=None))
+        assert case_detail(unit.conn, unit.cipher, screening_id).contact is None
