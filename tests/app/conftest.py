@@ -64,9 +64,12 @@ def serve(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium, launched headless by Playwright (never a downloaded browser)."""
+    """Debian's Chromium, launched headless by Playwright (never a downloaded browser).
+
+    One per test module: Playwright's sync API keeps an event loop running in this thread
+    while it is open, which would stop later tests from running their own (asyncio.run)."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)"
         if IN_CI:
