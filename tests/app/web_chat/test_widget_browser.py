@@ -222,7 +222,8 @@ class EchoDialogue:
 
     async def send(self, *, sender, text, message_id, channel):
         return [BotMessage(f"Summary: you wrote {text}\nSee https://example.org/help?x=1. "
-                           "Call tel:988 or text sms:741741. Not javascript:alert(1) or http://plain.example")]
+                           "Call tel:988 or text sms:741741. Not javascript:alert(1) or http://plain.example\n"
+                           "Call or text 988, or the help line at 833-773-2445, any time. Code 4988-1234.")]
 
     async def close(self):
         return None
@@ -245,7 +246,9 @@ def test_html_and_script_typed_by_the_person_show_as_text(chromium, sqlite_url, 
     assert echoed.startswith(f"Summary: you wrote {payload}")
     assert injected == 0 and pwned
     assert links == [["https://example.org/help?x=1", "https://example.org/help?x=1"], ["tel:988", "tel:988"],
-                     ["sms:741741", "sms:741741"]]
+                     ["sms:741741", "sms:741741"],
+                     # phone numbers as the assistant writes them are tap-to-call, showing the number
+                     ["tel:988", "988"], ["tel:8337732445", "833-773-2445"]]
 
 
 def test_two_browsers_never_see_each_others_conversation(chromium, sqlite_url, clock):
@@ -382,3 +385,24 @@ def test_pick_all_that_fit_takes_several_clicks_then_one_send(chromium, sqlite_u
         page.close()
     answers = stored_answers(sqlite_url)
     assert sorted(answers["ahc_2"][0]) == ["mold", "water_leaks"]
+
+
+def test_at_200_percent_zoom_nothing_scrolls_sideways_and_leaving_stays_in_reach(chromium, sqlite_url, clock,
+                                                                                 artifacts):
+    # A 1280 x 720 screen at 200% zoom lays out like 640 x 360 CSS pixels at twice the density.
+    with serve(engine_app(app_settings(sqlite_url), clock)) as base:
+        context = chromium.new_context(viewport={"width": 640, "height": 360}, device_scale_factor=2)
+        page = context.new_page()
+        start_chat(page, base)
+        for label in ("Yes", "English", "Skip this question", "Skip this question", "I have a steady place"):
+            click_and_wait(page, page.locator(".sc-widget button", has_text=label).first)
+        page.mouse.wheel(0, 2000)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        leave = page.get_by_role("button", name="Leave this page").bounding_box()
+        page.get_by_label("Your answer").focus()
+        answer_box = page.get_by_label("Your answer").bounding_box()
+        page.screenshot(path=str(artifacts / "web-chat-zoom-200.png"))
+        context.close()
+    assert width <= 640
+    assert leave and leave["y"] >= 0 and leave["y"] + leave["height"] <= 360      # still on screen after scrolling
+    assert answer_box and answer_box["y"] + answer_box["height"] <= 360           # the answer box can be reached

@@ -13,7 +13,8 @@
   var ORIGIN = new URL(script.src, location.href).origin;
   var API = ORIGIN + "/chat/api";
   var STRINGS = CONFIG.strings;
-  var LINK = /(https:\/\/[^\s<>"]+|tel:\+?[0-9][0-9().\-]*[0-9]|sms:\+?[0-9][0-9().\-]*[0-9])/g;
+  var LINK = /(https:\/\/[^\s<>"]+|tel:\+?[0-9][0-9().\-]*[0-9]|sms:\+?[0-9][0-9().\-]*[0-9]|(?:\b1-)?\b[0-9]{3}-[0-9]{3}-[0-9]{4}\b|\b(?:911|988|211)\b)/g;
+  var PHONE_NUMBER = /^(?:1-)?[0-9]{3}-[0-9]{3}-[0-9]{4}$|^(?:911|988|211)$/;
   var SHIFT_PRESSES = 3;
   var SHIFT_WINDOW_MS = 1500;
 
@@ -181,7 +182,10 @@
     text.replace(LINK, function (match, _url, offset) {
       var url = match.replace(/[.,;:!?)\]]+$/, "");
       if (offset > last) { parent.appendChild(document.createTextNode(text.slice(last, offset))); }
-      var link = el("a", {href: url, "class": "sc-link", text: url});
+      // A phone number as the assistant writes it ("833-773-2445", "988") is a tap-to-call link
+      // that shows the number itself; anything else links only as https:, tel: or sms:.
+      var href = PHONE_NUMBER.test(url) ? "tel:" + url.replace(/-/g, "") : url;
+      var link = el("a", {href: href, "class": "sc-link", text: url});
       if (url.indexOf("https:") === 0) { link.setAttribute("target", "_blank"); link.setAttribute("rel", "noopener noreferrer"); }
       parent.appendChild(link);
       last = offset + url.length;
