@@ -7,6 +7,7 @@ from datetime import timedelta
 from screening.accounts import totp_code
 from tests.core.console_people import XSS_WORDS, screen
 
+from ..web_chat.browser import AXE, axe_violations
 from .conftest import PASSWORD
 
 
@@ -25,17 +26,20 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{console.base}/review")
+    violations = {"sign-in": axe_violations(page)}
     page.fill("#username", "boss")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("img.qr").count() == 1, page.content()       # first sign-in: enrol
+    violations["enrolment"] = axe_violations(page)
     page.fill("#code", totp_code(console.secret("boss"), console.clock.now))
     page.click("main button[type=submit]")
     page.wait_for_url("**/review/cases")
     rows = page.locator("table.cases tbody tr")
     assert rows.count() == 3 and "crisis" in rows.nth(0).inner_text()
     page.screenshot(path=str(artifacts / "review-list.png"), full_page=True)
+    violations["list"] = axe_violations(page)
 
     page.locator("table.cases tbody tr").nth(2).locator("a").click()
     page.wait_for_selector("ol.transcript")
@@ -43,9 +47,13 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     assert page.evaluate("window.__pwned") is None and not dialogs and not errors
     assert page.locator("main script, main img[src=x]").count() == 0
     page.screenshot(path=str(artifacts / "review-case.png"), full_page=True)
+    violations["case"] = axe_violations(page)
 
     page.click("text=Dashboard")
     page.wait_for_selector("svg rect.bar")
     assert page.locator("svg[role=img]").count() == 4
     page.screenshot(path=str(artifacts / "review-dashboard.png"), full_page=True)
+    violations["dashboard"] = axe_violations(page)
     page.close()
+    # Screeners are people too: the console passes the same accessibility scan as the chat.
+    assert AXE.exists() and violations == {name: [] for name in violations}, violations
