@@ -183,10 +183,13 @@ def main() -> int:
     stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url),
                   app_port=settings.app_port)
     print("Starting the action server, Rasa and the app (about 30 seconds)...", flush=True)
+    # SIGTERM (or Ctrl-C) at any moment, even while starting, stops every process it started:
+    # they run in their own sessions and would otherwise outlive this one.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
-    except StackError as exc:
-        print(exc, file=sys.stderr)
+    except (StackError, KeyboardInterrupt) as exc:
+        print(str(exc) or "Stopped while starting.", file=sys.stderr)
         stack.stop()
         return 1
     app = f"http://127.0.0.1:{settings.app_port}"
@@ -204,7 +207,6 @@ Ready.
   Database:                     {settings.database_url}
   Logs:                         {stack.log_dir}
 Press Ctrl-C to stop.""", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(p.popen.poll() is None for p in stack.processes.values()):
             time.sleep(1)
