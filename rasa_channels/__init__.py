@@ -1,1 +1,1 @@
-"""Rasa input channels (adapters). Only the app talks to Rasa through these."""
+"""Rasa adapters: the input channel the app talks to Rasa through, and the tracker store."""

@@ -3,6 +3,7 @@
 - action server on 127.0.0.1;
 - tracker store (Rasa's working memory): the project's PostgreSQL database when
   DATABASE_URL is PostgreSQL (Rasa adds its own `events` table), else a SQLite file;
+  events are saved without message text (rasa_channels/tracker_store.py);
 - lock store: Redis when REDIS_URL is set, so several Rasa processes can share
   conversations and one conversation's messages are handled by one process at a
   time; unset, Rasa's in-process lock store.
@@ -19,19 +20,21 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 LOCK_KEY_PREFIX = "screening"
+# Rasa's SQL tracker store, saving events without the words people and the assistant wrote.
+TRACKER_STORE_TYPE = "rasa_channels.tracker_store.WordlessSQLTrackerStore"
 
 
 def tracker_store(database_url: str, sqlite_path: Path) -> dict:
     parts = urlsplit(database_url)
     if parts.scheme.startswith("postgresql"):
-        store = {"type": "SQL", "dialect": "postgresql", "url": parts.hostname or "127.0.0.1",
+        store = {"type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": parts.hostname or "127.0.0.1",
                  "port": parts.port or 5432, "db": parts.path.lstrip("/")}
         if parts.username:
             store["username"] = unquote(parts.username)
         if parts.password:
             store["password"] = unquote(parts.password)
         return store
-    return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_path)}
+    return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(sqlite_path)}
 
 
 def lock_store(redis_url: str | None, key_prefix: str = LOCK_KEY_PREFIX) -> dict | None:

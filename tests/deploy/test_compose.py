@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from screening.rasa_endpoints import TRACKER_STORE_TYPE
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "deploy" / "compose.yaml"
 
@@ -44,7 +46,7 @@ def test_the_endpoints_rasa_writes_at_start_use_both_stores_and_the_action_servi
                    cwd=tmp_path, env=env, check=True)
     endpoints = yaml.safe_load(out.read_text())
     assert endpoints["action_endpoint"]["url"] == "http://actions:5055/webhook"
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "postgres", "port": 5432,
+    assert endpoints["tracker_store"] == {"type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": "postgres", "port": 5432,
                                           "db": "screening", "username": "screening", "password": "pw"}
     assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["url"] == "redis"
 

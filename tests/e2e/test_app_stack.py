@@ -76,3 +76,19 @@ def test_the_web_chat_talks_to_rasa_through_the_app(app_stack):
     # Another browser cannot read or write this conversation without its token.
     refused = httpx.post(f"{app_stack.app_url}/chat/api/messages", json={"message_id": "x", "text": "hola"})
     assert refused.status_code == 401
+
+
+def test_rasas_working_memory_keeps_no_ones_words(app_stack):
+    import sqlite3
+
+    rasa_url = f"http://127.0.0.1:{app_stack.stack.rasa_port}"
+    sender = "web:" + uuid.uuid4().hex
+    for text in ("hi", "yes", "1", "skip", "my cousin Zebulon says I need food"):
+        replies = _send(rasa_url, sender, text, "web")
+    assert any("Zebulon" not in m.text for m in replies)
+    with sqlite3.connect(app_stack.stack.env["RASA_TRACKER_DB"]) as db:
+        rows = db.execute("SELECT type_name, intent_name, data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    stored = "\n".join(data for _, _, data in rows)
+    assert sum(1 for type_name, _, _ in rows if type_name == "user") == 5
+    assert any(intent for _, intent, _ in rows)                 # what Rasa needs to go on: the intents
+    assert "Zebulon" not in stored and "needs check" not in stored and "food" not in stored
