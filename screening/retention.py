@@ -10,14 +10,20 @@ per need, language and channel) so the dashboard keeps the history; a completed
 screening keeps only its code, completion date and citation date in
 `completion_proofs`, so /verify still answers for it. Each batch is one transaction
 with its own audit event. Participants (a keyed hash of a channel id) are kept.
+
+The channels' own records past the same cutoff go too: the SMS gateway's handled
+inbox and finished outbox rows (encrypted bodies) and delivery statuses, ended web
+chat conversations, and Rasa's tracker events when Rasa keeps them in this database
+(PostgreSQL). An SMS conversation row stays: it holds the person's opt-out (STOP must
+hold for good) as a keyed hash and an encrypted number.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, inspect, select, table, column
 from sqlalchemy.engine import Connection
 
 from . import audit
@@ -26,6 +32,11 @@ from .completion_check import local_date
 from .records import models as m
 from .records.console_tables import completion_proofs
 from .records.repository import Repository
+from .records.sms_tables import sms_delivery_statuses, sms_inbox, sms_outbox
+from .records.web_tables import web_conversations
+
+FINISHED_OUTBOX = ("sent", "failed", "cancelled")
+RASA_EVENTS = table("events", column("timestamp"))     # Rasa's tracker store, when it shares this database
 
 BATCH_SIZE = 200
 
@@ -117,4 +128,31 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
     while True:
         with repository.transaction() as unit:
             if not _purge_batch(unit.conn, repository.secret_key, cutoff, now, actor, report):
-                return report
+                break
+    with repository.transaction() as unit:
+        deleted = _purge_channel_records(unit.conn, cutoff)
+        if any(deleted.values()):
+            audit.append(unit.conn, repository.secret_key, actor=actor, action="purge.channels", now=now,
+                         details={"cutoff": cutoff.isoformat(), "rows": dict(deleted)})
+    report.rows_deleted.update(deleted)
+    return report
+
+
+def _purge_channel_records(conn: Connection, cutoff: datetime) -> Counter:
+    """The SMS gateway's and web chat's own rows, and Rasa's events, older than the cutoff."""
+    deleted: Counter = Counter()
+    deleted["sms_outbox"] = conn.execute(delete(sms_outbox).where(
+        sms_outbox.c.created_at < cutoff, sms_outbox.c.status.in_(FINISHED_OUTBOX))).rowcount
+    still_referenced = select(sms_outbox.c.inbox_id).where(sms_outbox.c.inbox_id.isnot(None))
+    deleted["sms_inbox"] = conn.execute(delete(sms_inbox).where(
+        sms_inbox.c.received_at < cutoff, sms_inbox.c.status == "done",
+        sms_inbox.c.id.notin_(still_referenced))).rowcount
+    deleted["sms_delivery_statuses"] = conn.execute(delete(sms_delivery_statuses).where(
+        sms_delivery_statuses.c.updated_at < cutoff)).rowcount
+    deleted["web_conversations"] = conn.execute(delete(web_conversations).where(
+        web_conversations.c.last_seen_at < cutoff)).rowcount
+    if inspect(conn).has_table("events"):
+        epoch_cutoff = cutoff.replace(tzinfo=timezone.utc).timestamp()
+        deleted["events (Rasa)"] = conn.execute(delete(RASA_EVENTS).where(
+            RASA_EVENTS.c.timestamp < epoch_cutoff)).rowcount
+    return deleted

@@ -72,3 +72,55 @@ def test_purge_with_nothing_old_changes_nothing(engine, repository, clock):
 def test_purge_refuses_less_than_a_day(repository, clock):
     with pytest.raises(ValueError, match="at least 1 day"):
         purge(repository, older_than_days=0, now=clock.now)
+
+
+def test_purge_also_deletes_the_channels_old_records_but_keeps_opt_outs_and_work_in_progress(repository, clock):
+    from datetime import timezone
+
+    from sqlalchemy import insert
+
+    from screening.records.sms_tables import sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox
+    from screening.records.web_tables import web_conversations
+
+    old, recent = clock.now - timedelta(days=100), clock.now - timedelta(days=2)
+    with repository.transaction() as unit:
+        conn, secret = unit.conn, unit.cipher.encrypt
+        conversation = conn.execute(insert(sms_conversations).values(
+            phone_hash="hash", phone_enc=secret("+16175551234"), opted_out=True, created_at=old)).inserted_primary_key[0]
+        for sid, when, status in (("SMold", old, "done"), ("SMpending", old, "pending"), ("SMnew", recent, "done")):
+            inbox_id = conn.execute(insert(sms_inbox).values(
+                message_sid=sid, conversation_id=conversation, body_enc=secret("my words"), num_media=0,
+                received_at=when, status=status, attempts=0)).inserted_primary_key[0]
+            conn.execute(insert(sms_outbox).values(
+                conversation_id=conversation, inbox_id=inbox_id, body_enc=secret("reply"), encoding="GSM-7",
+                segments=1, status="sent" if status == "done" else "queued", attempts=1, created_at=when,
+                twilio_sid=f"SM-out-{sid}"))
+            conn.execute(insert(sms_delivery_statuses).values(message_sid=f"SM-out-{sid}", status="delivered",
+                                                              updated_at=when))
+        for conversation_id, when in (("oldchat", old), ("newchat", recent)):
+            conn.execute(insert(web_conversations).values(
+                id=conversation_id, resume_code_hash=f"code-{conversation_id}", language="en", created_at=when,
+                session_started_at=when, last_seen_at=when))
+        # Rasa's tracker store in the same database (as on PostgreSQL): events carry epoch timestamps.
+        conn.exec_driver_sql("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), timestamp FLOAT)")
+        for n, when in enumerate((old, recent)):
+            conn.exec_driver_sql(f"INSERT INTO events VALUES ({n + 1}, 'web:x', "
+                                 f"{when.replace(tzinfo=timezone.utc).timestamp()})")
+
+    report = purge(repository, older_than_days=30, now=clock.now)
+
+    with repository.transaction() as unit:
+        left = {name: unit.conn.exec_driver_sql(query).scalars().all() for name, query in {
+            "inbox": "SELECT message_sid FROM sms_inbox ORDER BY message_sid",
+            "outbox": "SELECT twilio_sid FROM sms_outbox ORDER BY twilio_sid",
+            "statuses": "SELECT message_sid FROM sms_delivery_statuses ORDER BY message_sid",
+            "web": "SELECT id FROM web_conversations",
+            "events": "SELECT id FROM events",
+            "opted_out": "SELECT opted_out FROM sms_conversations"}.items()}
+        unit.conn.exec_driver_sql("DROP TABLE events")
+    assert left["inbox"] == ["SMnew", "SMpending"]              # work in progress is never purged
+    assert left["outbox"] == ["SM-out-SMnew", "SM-out-SMpending"]
+    assert left["statuses"] == ["SM-out-SMnew"]
+    assert left["web"] == ["newchat"] and left["events"] == [2]
+    assert left["opted_out"] == [True]                          # STOP holds for good
+    assert report.rows_deleted["sms_inbox"] == 1 and report.rows_deleted["events (Rasa)"] == 1
