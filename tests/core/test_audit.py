@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, update
+from sqlalchemy.exc import DatabaseError
 
 from screening import audit
 from screening.records.console_tables import audit_events, audit_head
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, audit_guard_lifted
 
 NOW = datetime(2026, 11, 24, 15, 0, 0, 123456)
 
@@ -25,8 +27,9 @@ def check(repository):
 
 
 def tamper(repository, statement) -> None:
-    with repository.transaction() as unit:
-        unit.conn.execute(statement)
+    """Someone with the database owner's rights: lift the append-only guard, then edit."""
+    with repository.transaction() as unit, audit_guard_lifted(unit.conn) as conn:
+        conn.execute(statement)
 
 
 def test_an_untouched_chain_is_intact(repository):
@@ -78,3 +81,16 @@ def test_appends_continue_the_chain_after_a_restart(repository):
     with repository.transaction() as unit:
         assert audit.append(unit.conn, SECRET_KEY, actor="cli", action="purge", now=NOW) == 6
     assert check(repository).count == 6
+
+
+@pytest.mark.parametrize("statement", [
+    update(audit_events).where(audit_events.c.seq == 2).values(actor="someone else"),
+    delete(audit_events).where(audit_events.c.seq == 5),
+    delete(audit_head),
+], ids=["edit an event", "delete the newest event", "delete the head"])
+def test_the_database_refuses_to_change_or_delete_audit_events(repository, statement):
+    five_events(repository)
+    with pytest.raises(DatabaseError, match="append-only"):
+        with repository.transaction() as unit:
+            unit.conn.execute(statement)
+    assert check(repository) == audit.ChainReport(True, 5)

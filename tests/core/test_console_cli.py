@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from screening import audit, cli
 from screening.accounts import AccountStore
 from screening.records.console_tables import audit_events
-from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, make_repository
+from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, audit_guard_lifted, make_repository
 
 from .console_people import screen
 
@@ -42,12 +42,12 @@ def test_audit_verify_passes_then_fails_after_an_edit_or_a_deletion(environment,
             audit.append(unit.conn, SECRET_KEY, actor="sam", action="case.view", now=unit_now(n))
     assert cli.main(["audit", "verify"]) == 0
     assert capsys.readouterr().out.strip() == "audit chain intact: 3 events"
-    with environment.transaction() as unit:
-        unit.conn.execute(update(audit_events).where(audit_events.c.seq == 2).values(action="case.list"))
+    with environment.transaction() as unit, audit_guard_lifted(unit.conn) as conn:
+        conn.execute(update(audit_events).where(audit_events.c.seq == 2).values(action="case.list"))
     assert cli.main(["audit", "verify"]) == 1
     assert "BROKEN at event 2" in capsys.readouterr().err
-    with environment.transaction() as unit:
-        unit.conn.execute(delete(audit_events).where(audit_events.c.seq >= 2))
+    with environment.transaction() as unit, audit_guard_lifted(unit.conn) as conn:
+        conn.execute(delete(audit_events).where(audit_events.c.seq >= 2))
     assert cli.main(["audit", "verify"]) == 1
     assert "should hold 3 events but holds 1" in capsys.readouterr().err
 
