@@ -29,6 +29,7 @@ class Settings:
     # an idle chat session lasts before the person needs their resume code.
     web_chat_allowed_origins: tuple[str, ...] = ()
     web_chat_session_minutes: int = 30
+    metrics_token: str = ""        # GET /metrics needs it when set; else only this machine may ask
 
     @property
     def web_chat_url(self) -> str:
@@ -55,4 +56,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         web_chat_allowed_origins=tuple(o.strip().rstrip("/") for o in
                                        (os.environ.get("WEB_CHAT_ALLOWED_ORIGINS") or "").split(",") if o.strip()),
         web_chat_session_minutes=int(os.environ.get("WEB_CHAT_SESSION_MINUTES") or 30),
+        metrics_token=os.environ.get("METRICS_TOKEN", ""),
     )

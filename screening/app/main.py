@@ -17,6 +17,7 @@ from ..dialogue.engine import utc_now
 from ..service import build_repository
 from .context import AppContext, Feature
 from .dialogue_client import DialogueClient, RasaDialogue
+from .metrics import metrics_feature
 from .review import review_feature
 from .security_headers import SecurityHeaders
 from .sms import sms_feature
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
     settings = settings or load_settings()
     context = AppContext(settings=settings, repository=build_repository(settings),
                          dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock)
-    features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context)]
+    features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context),
+                               metrics_feature(context)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
