@@ -23,7 +23,7 @@ from ...resume_codes import InvalidResumeCode, code_hash
 from ...text_normalize import MAX_MESSAGE_CHARS
 from ..context import AppContext
 from ..dialogue_client import BotMessage, DialogueUnavailable
-from .limits import resume_limits
+from .limits import chat_limits
 from .sessions import ChatSessions, Issued, Session
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,18 @@ OPENING_TEXT = {"en": "hi", "es": "español"}
 
 UNAVAILABLE = "We could not reach the server. Your message is kept; try again."
 SESSION_ENDED = "This chat session has ended. To continue, use your code."
+TOO_MANY_STARTS = "Many chats were started from this place in the last hour. Please try again a little later."
+TOO_MANY_MESSAGES = "That was a lot of messages at once. Please wait a few minutes, then go on."
 
 
 class BadRequest(Exception):
     def __init__(self, reason: str, status: int = 400):
         super().__init__(reason)
         self.reason, self.status = reason, status
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def problem(reason: str, status: int) -> JSONResponse:
@@ -70,7 +76,7 @@ class ChatApi:
     def __init__(self, context: AppContext):
         self.context = context
         self.sessions = ChatSessions(context.repository, context.settings.web_chat_session_minutes)
-        self.limits = resume_limits(context.settings.secret_key, context.settings.redis_url)
+        self.limits = chat_limits(context.settings.secret_key, context.settings.redis_url)
 
     def now(self):
         return self.context.clock()
@@ -115,6 +121,8 @@ class ChatApi:
         language = body.get("language") or "en"
         if language not in LANGUAGES:
             raise BadRequest("The language must be 'en' or 'es'.")
+        if not self.limits.allow_start_from(client_address(request), self.now()):
+            return problem(TOO_MANY_STARTS, 429)
         issued = await run_in_threadpool(self.sessions.start, language, self.now())
         try:
             messages = await self.send(issued.session, "opening", OPENING_TEXT[language])
@@ -138,6 +146,8 @@ class ChatApi:
             raise BadRequest("Please type a message.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadRequest(f"Messages can be up to {MAX_MESSAGE_CHARS} characters.")
+        if not self.limits.allow_message_in(session.conversation_id, self.now()):
+            return problem(TOO_MANY_MESSAGES, 429)
         try:
             messages = await self.send(session, message_id, text)
         except DialogueUnavailable as exc:
@@ -148,14 +158,14 @@ class ChatApi:
     async def resume(self, request: Request) -> Response:
         body = await json_body(request)
         now = self.now()
-        address = request.client.host if request.client else "unknown"
-        if not self.limits.allow_address(address, now):
+        address = client_address(request)
+        if not self.limits.allow_resume_from(address, now):
             return problem("Too many tries. Please wait 15 minutes and try again.", 429)
         try:
             wanted = code_hash(self.context.settings.secret_key, body.get("code"))
         except InvalidResumeCode as exc:
             raise BadRequest(str(exc)) from None
-        if not self.limits.allow_code(wanted, now):
+        if not self.limits.allow_resume_of(wanted, now):
             return problem("Too many tries with this code. Please wait an hour and try again.", 429)
         issued = await run_in_threadpool(self.sessions.resume, body["code"], now)
         if issued is None:

@@ -1,5 +1,7 @@
-"""Resume-code guessing limits: per client address and per code, in Redis when REDIS_URL is
-set (shared by every app process), else in this process."""
+"""The web chat's limits, in Redis when REDIS_URL is set (shared by every app process), else
+in this process: resume-code guessing (per client address and per code), new conversations
+per address (no one fills the database from one machine), and messages per conversation.
+Addresses are counted under a keyed hash, never kept in clear."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,23 +10,35 @@ from ...crypto import pseudonym
 from ...rate_limits import AttemptLimiter, CounterStore
 from ..counters import counter_store
 
-ATTEMPTS_PER_ADDRESS = (20, 15 * 60)     # 20 tries per 15 minutes from one address
-ATTEMPTS_PER_CODE = (10, 60 * 60)        # 10 tries per hour at one code
+RESUMES_PER_ADDRESS = (20, 15 * 60)          # 20 tries per 15 minutes from one address
+RESUMES_PER_CODE = (10, 60 * 60)             # 10 tries per hour at one code
+STARTS_PER_ADDRESS = (30, 60 * 60)           # 30 new chats an hour from one address (a library's computers share one)
+MESSAGES_PER_CONVERSATION = (120, 10 * 60)   # far more than anyone types in 10 minutes
 
 
-class ResumeLimits:
+class ChatLimits:
     def __init__(self, secret_key: str, store: CounterStore):
         self.secret_key = secret_key
-        self.by_address = AttemptLimiter(store, *ATTEMPTS_PER_ADDRESS, name="resume-address")
-        self.by_code = AttemptLimiter(store, *ATTEMPTS_PER_CODE, name="resume-code")
+        self.resumes_by_address = AttemptLimiter(store, *RESUMES_PER_ADDRESS, name="resume-address")
+        self.resumes_by_code = AttemptLimiter(store, *RESUMES_PER_CODE, name="resume-code")
+        self.starts_by_address = AttemptLimiter(store, *STARTS_PER_ADDRESS, name="start-address")
+        self.messages_by_conversation = AttemptLimiter(store, *MESSAGES_PER_CONVERSATION, name="messages")
 
-    def allow_address(self, address: str, now: datetime) -> bool:
-        # Addresses are counted under a keyed hash, never kept in clear.
-        return self.by_address.allow(pseudonym(self.secret_key, "address", address), now)
+    def _address(self, address: str) -> str:
+        return pseudonym(self.secret_key, "address", address)
 
-    def allow_code(self, code_hash: str, now: datetime) -> bool:
-        return self.by_code.allow(code_hash, now)
+    def allow_resume_from(self, address: str, now: datetime) -> bool:
+        return self.resumes_by_address.allow(self._address(address), now)
+
+    def allow_resume_of(self, code_hash: str, now: datetime) -> bool:
+        return self.resumes_by_code.allow(code_hash, now)
+
+    def allow_start_from(self, address: str, now: datetime) -> bool:
+        return self.starts_by_address.allow(self._address(address), now)
+
+    def allow_message_in(self, conversation_id: str, now: datetime) -> bool:
+        return self.messages_by_conversation.allow(pseudonym(self.secret_key, "chat", conversation_id), now)
 
 
-def resume_limits(secret_key: str, redis_url: str | None) -> ResumeLimits:
-    return ResumeLimits(secret_key, counter_store(redis_url))
+def chat_limits(secret_key: str, redis_url: str | None) -> ChatLimits:
+    return ChatLimits(secret_key, counter_store(redis_url))

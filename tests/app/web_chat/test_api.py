@@ -245,3 +245,38 @@ def test_with_redis_every_app_process_shares_the_guessing_limit(sqlite_url, cloc
     assert statuses == [404] * 10
     assert blocked.status_code == 429           # ten tries at one code across two processes
     assert stored_keys and all("CCCC" not in key for key in stored_keys)
+
+
+def test_starting_chats_from_one_place_is_limited_per_hour(sqlite_url, clock, monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "STARTS_PER_ADDRESS", (3, 60 * 60))
+    with serve(engine_app(app_settings(sqlite_url), clock)) as base:
+        started = [httpx.post(f"{base}/chat/api/conversations", json={}).status_code for _ in range(4)]
+        refused = httpx.post(f"{base}/chat/api/conversations", json={})
+        clock.now += timedelta(hours=1)
+        later = httpx.post(f"{base}/chat/api/conversations", json={})
+    assert started == [201, 201, 201, 429]
+    assert refused.json() == {"error": "Many chats were started from this place in the last hour. "
+                                       "Please try again a little later."}
+    assert later.status_code == 201
+    assert len(conversation_rows(sqlite_url)) == 4        # refused starts store nothing
+
+
+def test_a_flood_of_messages_in_one_chat_is_slowed_not_stored(sqlite_url, clock, monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "MESSAGES_PER_CONVERSATION", (5, 10 * 60))
+    with serve(engine_app(app_settings(sqlite_url), clock)) as base:
+        person = ChatPerson(base)
+        statuses = [person.say(f"message {n}").status_code for n in range(6)]
+        refused = person.say("one more")
+        clock.now += timedelta(minutes=10)
+        later = person.say("yes")
+    assert statuses == [200] * 5 + [429]
+    assert refused.json()["error"].startswith("That was a lot of messages at once.")
+    assert later.status_code == 200
+    repository = make_repository(sqlite_url)
+    with repository.transaction() as unit:
+        stored = unit.conn.execute(select(func.count()).select_from(m.messages)
+                                   .where(m.messages.c.direction == "in")).scalar()
+    repository.engine.dispose()
+    assert stored == 1 + 5 + 1           # the opening, five messages, and the one after the wait

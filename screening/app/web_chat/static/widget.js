@@ -171,6 +171,8 @@
       resumeForm.hidden = false;
     } else if (result.status === 0 || result.status >= 500) {
       showError(t("error_unreachable"));
+    } else if (result.status === 429) {
+      showError(t("error_busy"));
     } else {
       showError(result.data.error || t("error_generic"));
     }
