@@ -18,6 +18,7 @@ RUNS = [
     ["stack_latency.py"],
     ["referral_latency.py"],
     ["sms_gateway.py"],
+    ["app_overhead.py"],
 ]
 
 
