@@ -1,10 +1,12 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), keys, a screening engine with a fixed clock."""
+"""Shared fixtures: databases (SQLite and PostgreSQL), keys, a screening engine with a fixed clock,
+and Debian's Chromium driven by Playwright for the browser tests."""
 from __future__ import annotations
 
 import os
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -131,3 +133,34 @@ def repository(database_url):
 @pytest.fixture
 def engine(repository, clock):
     return ScreeningEngine(repository, clock=clock)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, launched headless by Playwright (never a downloaded browser).
+
+    One per test module: Playwright's sync API keeps an event loop running in this thread
+    while it is open, which would stop later tests from running their own (asyncio.run)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where browser tests save screenshots (kept after the run)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

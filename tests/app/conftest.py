@@ -1,15 +1,13 @@
-"""Fixtures for the app: settings over a test database, the app served for real on
-127.0.0.1 (uvicorn in a thread), and Debian's Chromium driven by Playwright."""
+"""Fixtures for the app: settings over a test database and the app served for real on
+127.0.0.1 (uvicorn in a thread). The browser (`chromium`, `artifacts`) is in tests/conftest.py."""
 from __future__ import annotations
 
 import socket
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Iterator
 
-import pytest
 import uvicorn
 
 from screening.app.dialogue_client import EngineDialogue
@@ -17,12 +15,7 @@ from screening.app.main import create_app
 from screening.config import Settings
 from screening.dialogue.engine import ScreeningEngine
 
-from ..conftest import ENCRYPTION_KEY, IN_CI, SECRET_KEY, make_repository
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from ..conftest import ENCRYPTION_KEY, SECRET_KEY, make_repository
 
 
 def free_port() -> int:
@@ -64,26 +57,3 @@ def serve(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=15)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, launched headless by Playwright (never a downloaded browser).
-
-    One per test module: Playwright's sync API keeps an event loop running in this thread
-    while it is open, which would stop later tests from running their own (asyncio.run)."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    """Where browser tests save screenshots (kept after the run)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS

@@ -92,3 +92,28 @@ def test_rasas_working_memory_keeps_no_ones_words(app_stack):
     assert sum(1 for type_name, _, _ in rows if type_name == "user") == 5
     assert any(intent for _, intent, _ in rows)                 # what Rasa needs to go on: the intents
     assert "Zebulon" not in stored and "needs check" not in stored and "food" not in stored
+
+
+def test_a_person_chats_in_chromium_through_the_app_rasa_and_the_action_server(app_stack, chromium, artifacts):
+    from sqlalchemy import select
+
+    from screening.records import models as m
+    from tests.app.web_chat.browser import click_and_wait, start_chat
+    from tests.conftest import make_repository
+
+    page = chromium.new_page(viewport={"width": 375, "height": 800})
+    start_chat(page, app_stack.app_url)
+    for label in ("Yes", "English", "Skip this question"):
+        click_and_wait(page, page.locator(".sc-widget button", has_text=label).first)
+    page.locator(".sc-options button", has_text="Food").click()
+    click_and_wait(page, page.get_by_role("button", name="Send my choices"))
+    assert "Question 1 of" in page.locator(".sc-progress-text").inner_text()
+    click_and_wait(page, page.locator(".sc-options button").first)
+    page.screenshot(path=str(artifacts / "web-chat-through-rasa-375.png"))
+    page.close()
+    repository = make_repository(app_stack.database_url)
+    with repository.transaction() as unit:
+        food_answers = unit.conn.execute(select(m.answers.c.option_ids).where(m.answers.c.item_id == "ahc_3")
+                                         ).scalars().all()
+    repository.engine.dispose()
+    assert food_answers == [["often_true"]]        # the first food question, answered by a tap in the browser
