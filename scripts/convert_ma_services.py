@@ -36,6 +36,10 @@ DEFAULT_OUT = REPO / "screening" / "content" / "directory" / "ma"
 CATEGORIES_YAML = REPO / "screening" / "content" / "directory" / "need_categories.yaml"
 sys.path.insert(0, str(REPO))
 from screening.location import resolve_location  # noqa: E402
+from screening.text_checks import person_first_rewording  # noqa: E402
+
+NAME_REWORDED = ("the published name is shown in person-first words (\"... use\" for the older term); "
+                 "the source row has it as published")
 
 # Every id in the package is uuid5(NAMESPACE, <what it identifies>).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:needs-screening:directory:ma-services")
@@ -438,8 +442,12 @@ class Converter:
     # ---- federal facility rows -----------------------------------------------------
 
     def facility(self, row: SourceRow, spec: FacilityFile) -> None:
-        org_name = row.get("name")
-        full_name = " ".join(part for part in (org_name, row.get("name2")) if part)
+        published_name = row.get("name")
+        published_full_name = " ".join(part for part in (published_name, row.get("name2")) if part)
+        # People read these names in their referrals: "<x> abuse" is shown as "<x> use". The
+        # published name stays in the source row the provenance points to.
+        org_name = person_first_rewording(published_name, "en")
+        full_name = person_first_rewording(published_full_name, "en")
         org_id = make_id(row.key, "organization")
         service_id = make_id(row.key, "service")
         location_id = make_id(row.key, "location")
@@ -451,9 +459,9 @@ class Converter:
         service_flags: list[tuple[str, str]] = []
         location_flags: list[tuple[str, str]] = []
         if spec.type_hints:
-            service_flags += self.name_hints(full_name, OTP_TYPE_HINTS)
+            service_flags += self.name_hints(published_full_name, OTP_TYPE_HINTS)
         if spec.site_hints:
-            service_flags += self.name_hints(full_name, HEALTH_CENTER_SITE_HINTS)
+            service_flags += self.name_hints(published_full_name, HEALTH_CENTER_SITE_HINTS)
 
         street = row.get("street1")
         po_box = bool(PO_BOX.match(street))
@@ -497,6 +505,8 @@ class Converter:
             self.attach("service", service_id, FLAGS_TAXONOMY, code, value)
         for code, value in location_flags:
             self.attach("location", location_id, FLAGS_TAXONOMY, code, value)
+        if full_name != published_full_name:
+            derived = {**derived, "name_reworded": NAME_REWORDED}
         self.provenance(service_id, row, f"{spec.upstream}; {COMPILATION}", VERIFIED_ON, derived)
 
     @staticmethod

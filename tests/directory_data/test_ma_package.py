@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from screening.needs import NEED_CATEGORIES
-from screening.text_checks import stigma_terms_in
+from screening.text_checks import person_first_rewording, stigma_terms_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "convert_ma_services.py"
@@ -278,7 +278,10 @@ def test_names_addresses_and_coordinates_are_copied_from_the_source(source_dir):
         if where["source_file"] == STATEWIDE:
             continue
         row = sources[where["source_file"]][int(where["source_row"]) - 1]
-        assert service["name"] == " ".join(p for p in (tidy(row["name"]), tidy(row.get("name2", ""))) if p)
+        published = " ".join(p for p in (tidy(row["name"]), tidy(row.get("name2", ""))) if p)
+        # As published, but in person-first words where they drop in ("substance use"), recorded.
+        assert service["name"] == person_first_rewording(published, "en")
+        assert ("name_reworded" in where) == (service["name"] != published)
         location = locations[service["id"]]
         assert (location["latitude"], location["longitude"]) == (row["latitude"].strip(), row["longitude"].strip())
         address = addresses[location["id"]]
@@ -434,19 +437,26 @@ def test_no_stigmatizing_words_in_text_we_wrote():
     assert not {t: w for t, w in found.items() if w}
 
 
-def test_published_names_with_dated_words_are_kept_and_listed_beside_the_package():
-    """Federal facility names are copied as published; the ones our word list flags are
-    listed beside the package so nobody mistakes them for our wording."""
+def test_published_names_are_shown_in_person_first_words_or_kept_and_listed_beside_the_package():
+    """Names people read in referrals use the better words where they drop in ("substance use");
+    the ones our word list still flags (a company's name, say) are kept as published and listed
+    beside the package, with every reworded name as published, so nobody mistakes either."""
     section = (PACKAGE.parent / "ma_published_names_stigma_words.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^- `([^`]+)`", section, re.M))
-    flagged = set()
+    kept = set(re.findall(r"^- `([^`]+)`", section, re.M))
+    reworded = dict(re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", section, re.M))
+    flagged, shown_reworded = set(), set()
+    reworded_ids = {r["resource_id"] for r in table("metadata") if r["field_name"] == "name_reworded"}
     for service in table("service"):
         if source_file(service["id"]) != STATEWIDE and stigma_terms_in(service["name"], "en"):
             flagged.add(service["name"])
-    assert flagged == listed
+        if service["id"] in reworded_ids:
+            shown_reworded.add(service["name"])
+    assert flagged == kept
+    assert shown_reworded and shown_reworded == set(reworded.values())
+    assert all(person_first_rewording(published, "en") == shown for published, shown in reworded.items())
     for name in [o["name"] for o in table("organization")] + [l["name"] for l in table("location")]:
         if stigma_terms_in(name, "en"):
-            assert any(name in full for full in listed), name
+            assert any(name in full for full in kept), name
 
 
 # --- documentation ----------------------------------------------------------------------------
