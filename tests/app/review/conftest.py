@@ -11,6 +11,8 @@ import pytest
 from screening.accounts import AccountStore, totp_code
 from screening.dialogue.engine import ScreeningEngine
 
+from tests.core.console_people import XSS_WORDS, screen
+
 from ...conftest import make_repository
 from ..conftest import app_settings, engine_app, serve
 
@@ -59,6 +61,12 @@ class Console:
 
     def person_engine(self) -> ScreeningEngine:
         return ScreeningEngine(self.repository, clock=self.clock)
+
+    def one_screening(self, column: str = "id") -> str:
+        """A person finishes a screening (naming their needs with an XSS payload); its `column`."""
+        screen(self.person_engine(), "person-1", needs=XSS_WORDS)
+        with self.repository.transaction() as unit:
+            return unit.conn.exec_driver_sql(f"SELECT {column} FROM screenings").scalar()
 
     def audit_actions(self) -> list[tuple[str, str, str | None]]:
         with self.repository.transaction() as unit:

@@ -34,14 +34,8 @@ ALLOWED = {  # what the matrix expects, written out rather than derived from the
 FORMS = {"notes": {"text": "Left a voicemail."}, "status": {"status": "in_review"}, "assign": {"account_id": ""}}
 
 
-def one_case(console) -> str:
-    screen(console.person_engine(), "person-1", needs=XSS_WORDS)
-    with console.repository.transaction() as unit:
-        return unit.conn.exec_driver_sql("SELECT id FROM screenings").scalar()
-
-
 def test_the_authorization_matrix_every_role_and_anonymous_on_every_route(sqlite_console):
-    case_id = one_case(sqlite_console)
+    case_id = sqlite_console.one_screening()
     for role in ROLES:
         sqlite_console.add_account(role, role)
     anonymous = sqlite_console.client()
@@ -67,7 +61,7 @@ def test_the_authorization_matrix_every_role_and_anonymous_on_every_route(sqlite
 
 
 def test_a_transcript_with_script_and_img_payloads_is_shown_as_text(console):
-    case_id = one_case(console)
+    case_id = console.one_screening()
     console.add_account("sam", "screener")
     page = console.sign_in("sam").get(f"/review/cases/{case_id}").text
     assert "<script>window.__pwned" not in page and "<img src=x" not in page
@@ -76,7 +70,7 @@ def test_a_transcript_with_script_and_img_payloads_is_shown_as_text(console):
 
 
 def test_a_case_shows_transcript_needs_results_deadline_and_every_view_is_audited(console):
-    case_id = one_case(console)
+    case_id = console.one_screening()
     console.add_account("sam", "screener")
     client = console.sign_in("sam")
     listing = client.get("/review/cases").text
@@ -101,7 +95,7 @@ def test_a_case_shows_transcript_needs_results_deadline_and_every_view_is_audite
 
 
 def test_notes_status_and_confirmation_are_kept_and_refusals_are_plain(console):
-    case_id = one_case(console)
+    case_id = console.one_screening()
     console.add_account("sam", "screener")
     client = console.sign_in("sam")
     token = csrf_of(client.get(f"/review/cases/{case_id}").text)
@@ -119,7 +113,7 @@ def test_notes_status_and_confirmation_are_kept_and_refusals_are_plain(console):
 
 
 def test_screeners_cannot_open_a_case_assigned_to_someone_else(console):
-    case_id = one_case(console)
+    case_id = console.one_screening()
     kim = console.add_account("kim", "screener")
     console.add_account("sam", "screener")
     console.add_account("boss", "supervisor")
@@ -140,7 +134,7 @@ def test_admins_read_the_audit_log_and_see_whether_the_chain_is_intact(console):
 
 
 def test_the_dashboard_draws_charts_with_text_alternatives(console):
-    one_case(console)
+    console.one_screening()
     screen(console.person_engine(), "person-2", complete=False, channel="web")
     console.add_account("boss", "supervisor")
     page = console.sign_in("boss").get("/review/dashboard").text

@@ -3,17 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.core.console_people import XSS_WORDS, screen
-
-
-def code_of(console) -> str:
-    screen(console.person_engine(), "person-1", needs=XSS_WORDS)
-    with console.repository.transaction() as unit:
-        return unit.conn.exec_driver_sql("SELECT completion_code FROM screenings").scalar()
-
 
 def test_a_valid_code_gives_the_completion_and_citation_dates_and_nothing_else(console):
-    code = code_of(console)
+    code = console.one_screening("completion_code")
     client = console.client()
     page = client.get("/verify", params={"code": code.lower()})
     assert page.status_code == 200
