@@ -105,7 +105,7 @@ def _users_add(args) -> int:
     import segno
 
     from .accounts import AccountError, AccountStore, totp_uri
-    from .dialogue.engine import utc_now
+    from .clock import utc_now
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -143,7 +143,7 @@ def _audit_verify(args) -> int:
 
 
 def _purge(args) -> int:
-    from .dialogue.engine import utc_now
+    from .clock import utc_now
     from .retention import purge
 
     try:

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from ..config import Settings, load_settings
-from ..dialogue.engine import utc_now
+from ..clock import utc_now
 from ..service import build_repository
 from .context import AppContext, Feature
 from .dialogue_client import DialogueClient, RasaDialogue

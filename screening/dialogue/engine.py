@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import interpret, need_words
+from ..clock import utc_now
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
@@ -51,10 +52,6 @@ AFTER_SUMMARY_COMMANDS = {"more", "town"}
 # Steps the person cannot go back to with BACK.
 NOT_REVISITED = {"consent", "language"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,7 @@ from typing import Callable, Iterable, Iterator
 from sqlalchemy import String, Table, bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from ..clock import utc_now
 from . import hsds
 from .hsds import Field, TableDef
 from .tables import (
@@ -183,10 +184,6 @@ DB_TABLES: dict[str, Table] = {
 }
 BOOKKEEPING = ("import_id", "withdrawn_at")
 COMPUTED = {"location": ("coordinates_usable",)}
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- results
