@@ -100,19 +100,25 @@ class Unit:
         self.conn.execute(select(m.screenings.c.id).limit(1)).first()
 
     # participants and turns -------------------------------------------------
+    def _participant_query(self, channel: str, sender_id: str):
+        return select(m.participants.c.id).where(
+            m.participants.c.sender_hash == pseudonym(self.secret_key, channel, sender_id))
+
     def participant_id(self, channel: str, sender_id: str, now: datetime) -> str:
         """The person's id, creating it on first contact, and locked for this transaction:
         one person's messages are handled one at a time, whichever process receives them."""
-        sender_hash = pseudonym(self.secret_key, channel, sender_id)
-        found = self.conn.execute(
-            select(m.participants.c.id).where(m.participants.c.sender_hash == sender_hash)
-            .with_for_update()).scalar()
+        found = self.conn.execute(self._participant_query(channel, sender_id).with_for_update()).scalar()
         if found:
             return found
         new_id = str(uuid.uuid4())
         self.conn.execute(insert(m.participants).values(
-            id=new_id, sender_hash=sender_hash, channel=channel, created_at=now))
+            id=new_id, sender_hash=pseudonym(self.secret_key, channel, sender_id), channel=channel,
+            created_at=now))
         return new_id
+
+    def existing_participant_id(self, channel: str, sender_id: str) -> str | None:
+        """The person's id if they have written before; nothing is created or locked."""
+        return self.conn.execute(self._participant_query(channel, sender_id)).scalar()
 
     def _turn_key(self, message_key: str) -> str:
         # Channel message ids can carry identifiers: store only a keyed hash.
@@ -122,6 +128,12 @@ class Unit:
         token = self.conn.execute(select(m.turns.c.replies_enc).where(and_(
             m.turns.c.participant_id == participant_id,
             m.turns.c.message_key == self._turn_key(message_key)))).scalar()
+        return None if token is None else json.loads(self.cipher.decrypt(token))
+
+    def latest_replies(self, participant_id: str) -> list[dict] | None:
+        """The replies to the person's last message, as stored with that turn."""
+        token = self.conn.execute(select(m.turns.c.replies_enc).where(m.turns.c.participant_id == participant_id)
+                                  .order_by(m.turns.c.id.desc()).limit(1)).scalar()
         return None if token is None else json.loads(self.cipher.decrypt(token))
 
     def save_turn(self, participant_id: str, message_key: str, screening_id: str | None,

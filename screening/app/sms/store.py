@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ...crypto import pseudonym
-from ...records import models as core
 from ...records.repository import Repository
 from ...records.sms_tables import sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox
 from ...sms_text import SmsPart
@@ -153,14 +152,10 @@ class SmsStore:
 
     def language(self, sender: str) -> str:
         """The language of the person's latest screening in the core ("en" before there is one)."""
-        sender_hash = pseudonym(self.repository.secret_key, CHANNEL, sender)
         with self.repository.transaction() as unit:
-            found = unit.conn.execute(
-                select(core.screenings.c.language)
-                .join(core.participants, core.participants.c.id == core.screenings.c.participant_id)
-                .where(core.participants.c.sender_hash == sender_hash)
-                .order_by(core.screenings.c.started_at.desc()).limit(1)).scalar()
-        return found or "en"
+            participant = unit.existing_participant_id(CHANNEL, sender)
+            latest = unit.latest_screening(participant) if participant else None
+        return latest.language if latest else "en"
 
     # ----------------------------------------------------------------- outbox
     def claim_sends(self, now: datetime, limit: int) -> list[Outgoing]:

@@ -6,7 +6,6 @@ person writes down. Only keyed hashes of the token and the code are stored.
 """
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ...crypto import pseudonym
 from ...dialogue.replies import Reply, channel_messages
-from ...records import models as m
 from ...records.repository import Repository
 from ...records.web_tables import web_conversations as conversations
 from ...resume_codes import code_hash, new_resume_code
@@ -119,15 +117,10 @@ class ChatSessions:
         return Issued(Session(row["id"], row["language"]), token)
 
     # ------------------------------------------------- the core's view of the person
-    def _participant_id(self, unit, session: Session) -> str | None:
-        sender_hash = pseudonym(self.repository.secret_key, CHANNEL, session.sender)
-        return unit.conn.execute(select(m.participants.c.id).where(
-            m.participants.c.sender_hash == sender_hash)).scalar()
-
     def position(self, session: Session) -> Position:
         """Where the person is in their screening (step, status, language), as the core stored it."""
         with self.repository.transaction() as unit:
-            participant = self._participant_id(unit, session)
+            participant = unit.existing_participant_id(CHANNEL, session.sender)
             row = unit.latest_screening(participant) if participant else None
         if row is None:
             return Position(None, None, None)
@@ -136,12 +129,6 @@ class ChatSessions:
     def last_messages(self, session: Session) -> list[dict]:
         """The assistant's replies to the person's last message, to show again after a resume."""
         with self.repository.transaction() as unit:
-            participant = self._participant_id(unit, session)
-            if participant is None:
-                return []
-            stored = unit.conn.execute(select(m.turns.c.replies_enc).where(
-                m.turns.c.participant_id == participant).order_by(m.turns.c.id.desc()).limit(1)).scalar()
-            if stored is None:
-                return []
-            replies = [Reply.from_dict(r) for r in json.loads(unit.cipher.decrypt(stored))]
-        return channel_messages(replies, CHANNEL)
+            participant = unit.existing_participant_id(CHANNEL, session.sender)
+            stored = unit.latest_replies(participant) if participant else None
+        return channel_messages([Reply.from_dict(r) for r in stored or []], CHANNEL)
