@@ -18,7 +18,7 @@ from .instrument import Instrument, default_instrument
 from .needs import NEED_CATEGORIES
 from .records import models as m
 from .records.console_tables import case_notes, case_reviews, console_accounts
-from .records.sms_tables import sms_conversations
+from .records.sms_tables import phone_hash_of, sms_conversations
 
 REVIEW_STATUSES = ("new", "in_review", "follow_up", "closed")
 # new -> in review -> follow-up -> closed; a closed case can be reopened for review.
@@ -224,16 +224,14 @@ class CaseDetail:
     contact: str | None = None     # how the person asked to be reached, decrypted for this view
 
 
-SMS_SENDER_PREFIX = "sms:"
-
-
 def contact_detail(conn: Connection, cipher: TextCipher, screening) -> str | None:
     """The person's chosen way to be reached. By SMS the core keeps only the gateway's id for
     the phone ("sms:" + keyed hash); the number itself is the gateway's, encrypted."""
     detail = cipher.decrypt(screening.contact_detail_enc) if screening.contact_detail_enc else None
-    if detail and detail.startswith(SMS_SENDER_PREFIX):
+    phone_hash = phone_hash_of(detail) if detail else None
+    if phone_hash:
         phone_enc = conn.execute(select(sms_conversations.c.phone_enc).where(
-            sms_conversations.c.phone_hash == detail[len(SMS_SENDER_PREFIX):])).scalar()
+            sms_conversations.c.phone_hash == phone_hash)).scalar()
         detail = cipher.decrypt(phone_enc) if phone_enc else None
     if not screening.contact_preference:
         return None

@@ -70,3 +70,15 @@ sms_delivery_statuses = Table(
 )
 
 SMS_TABLES = (sms_conversations, sms_inbox, sms_outbox, sms_delivery_statuses)
+
+# The dialogue knows a texting person as "sms:" + the keyed hash of their number, never the number.
+SENDER_PREFIX = "sms:"
+
+
+def sms_sender_id(phone_hash: str) -> str:
+    return f"{SENDER_PREFIX}{phone_hash}"
+
+
+def phone_hash_of(sender_id: str) -> str | None:
+    """The conversation's phone hash for an SMS sender id; None for any other sender."""
+    return sender_id[len(SENDER_PREFIX):] if sender_id.startswith(SENDER_PREFIX) else None

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ...crypto import pseudonym
 from ...records.repository import Repository
-from ...records.sms_tables import sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox
+from ...records.sms_tables import (
+    sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox, sms_sender_id,
+)
 from ...sms_text import SmsPart
 
 CHANNEL = "sms"
@@ -46,10 +48,6 @@ class Outgoing:
     body: str
     attempts: int
     created_at: datetime
-
-
-def sender_id(phone_hash: str) -> str:
-    return f"{CHANNEL}:{phone_hash}"
 
 
 def _insert_ignoring_duplicates(conn, table, values: dict) -> int:
@@ -113,7 +111,7 @@ class SmsStore:
             return None
         return PendingMessage(
             inbox_id=row["id"], message_sid=row["message_sid"], conversation_id=conversation_id,
-            sender=sender_id(row["phone_hash"]), body=self.cipher.decrypt(row["body_enc"]) or "",
+            sender=sms_sender_id(row["phone_hash"]), body=self.cipher.decrypt(row["body_enc"]) or "",
             num_media=row["num_media"], attempts=row["attempts"], next_attempt_at=row["next_attempt_at"],
             opted_out=row["opted_out"])
 
