@@ -19,6 +19,7 @@ RUNS = [
     ["referral_latency.py"],
     ["sms_gateway.py"],
     ["app_overhead.py"],
+    ["tracker_store_cost.py"],
 ]
 
 
