@@ -128,7 +128,7 @@ FACILITY_FILES: dict[str, FacilityFile] = {
     ),
 }
 STATEWIDE_FILE = "statewide_resources.csv"
-STATEWIDE_ROWS = 10
+STATEWIDE_ROWS = 11
 
 # Data-quality flags: an HSDS taxonomy of our own, attached as attributes. `entity` is
 # what the flag is attached to; `alert` is the phrase put in the service's alert. Only flags that occur are written (HSDS packages should

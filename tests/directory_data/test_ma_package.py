@@ -47,7 +47,7 @@ FACILITY_ROWS = {
     "community_health_centers.csv": 257,
 }
 STATEWIDE = "statewide_resources.csv"
-STATEWIDE_ROWS = 10
+STATEWIDE_ROWS = 11
 FILE_CATEGORIES = {
     "substance_use_treatment.csv": {"substance_use"},
     "mental_health.csv": {"mental_health"},
