@@ -20,6 +20,8 @@ PHONE_VARIABLES = {
     "phone_988": "lifeline_988",
     "phone_bh_line": "ma_bh_helpline",
     "phone_211": "mass_211",
+    "phone_safelink": "safelink",
+    "phone_overdose_line": "ma_overdose_helpline",
 }
 
 

@@ -1,7 +1,7 @@
 """The assistant's words in every language, from `content/messages/<lang>.yaml`."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,16 @@ class Catalog:
     def long_date(self, language: str, day: date) -> str:
         month = self.raw(language, "months")[day.month - 1]
         return self.raw(language, "date_format").format(month=month, day=day.day, year=day.year)
+
+    def staff_back(self, language: str, when: datetime, today: date) -> str:
+        """When the program's staff are next at work: "today at 9:00 AM", "on Monday at 9:00 AM"."""
+        hour = when.hour % 12 or 12
+        clock = self.raw(language, "time_format").format(
+            hour12=hour, minute=f"{when.minute:02d}", am_pm=self.raw(language, "am_pm")[when.hour >= 12])
+        if when.date() == today:
+            return self.raw(language, "staff_back_today").format(time=clock)
+        weekday = self.raw(language, "weekdays")[when.weekday()]
+        return self.raw(language, "staff_back_day").format(weekday=weekday, time=clock)
 
     def review_status(self, language: str) -> str:
         return str(_load(language).get("review", "source"))

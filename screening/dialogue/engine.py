@@ -8,7 +8,11 @@ replies back and changes nothing, so retries after a crash never double an
 answer.
 
 How a message is read, in order:
-  1. crisis words (English and Spanish, whatever the language) interrupt everything;
+  1. danger (`screening.crisis`, every language whatever the screening's language): an
+     imminent crisis interrupts everything with the right help for its kind and asks "are
+     you safe right now?"; a possible one gets that gentle question alone. Until the person
+     says they are safe and want to go on, the conversation stays in support (see
+     `Turn.support`); the rest of their message is kept and used when they go on;
   2. a clear command (skip, why, back, pause, stop, help, person, language);
   3. the answer the current step expects (an option, a date, a town, needs);
   4. the NLU model's intent, when it is confident;
@@ -27,11 +31,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import interpret, need_words
 from ..clock import utc_now
+from ..crisis import CrisisReading, read_crisis, read_safety_reply
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
 from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
+from ..program import Program, load_program
 from ..records.repository import DuplicateTurn, Repository, ScreeningRow, Unit
 from ..scoring import positive_needs, score_all
 from ..sms_text import WEB_CHAT_LINK
@@ -67,8 +73,10 @@ class Incoming:
 class ScreeningEngine:
     def __init__(self, repository: Repository, *, instrument: Instrument | None = None,
                  catalog: Catalog | None = None, referrals: ReferralSource | None = None,
-                 clock: Callable[[], datetime] = utc_now, web_chat_url: str | None = None):
+                 clock: Callable[[], datetime] = utc_now, web_chat_url: str | None = None,
+                 program: Program | None = None):
         self.repository = repository
+        self.program = program or load_program()
         # Offered by SMS before the first sensitive part; without it the SMS gateway fills the link in.
         self.web_chat_url = web_chat_url or WEB_CHAT_LINK
         self.instrument = instrument or default_instrument()
@@ -114,6 +122,7 @@ class Turn:
         self.now = now
         self.raw_text = incoming.text or ""
         self.text = clean_message(self.raw_text)
+        self.said = self.text         # what the person sent (self.text may become a kept answer)
         self.replies: list[Reply] = []
         self.row: ScreeningRow | None = unit.latest_screening(participant_id)
         self.answers = unit.current_answers(self.row.id) if self.row else {}
@@ -150,7 +159,7 @@ class Turn:
         turn_id = self.unit.save_turn(self.participant_id, message_key, self.row.id,
                                       [r.as_dict() for r in replies], self.now)
         channel = self.incoming.channel
-        self.unit.add_message(self.row.id, turn_id, "in", channel, self.text, self.now)
+        self.unit.add_message(self.row.id, turn_id, "in", channel, self.said, self.now)
         for reply in replies:
             self.unit.add_message(self.row.id, turn_id, "out", channel,
                                   reply.render(short_labels=channel == "sms"), self.now)
@@ -165,14 +174,29 @@ class Turn:
             return self.replies
         if len(self.raw_text) > MAX_MESSAGE_CHARS:
             self.say("long_message")
-        signal = interpret.crisis_signal(self.text)
-        if signal:
-            self.crisis(signal)
+        danger = self.read_danger()
+        if self.state.get("crisis"):
+            self.support(danger)
             return self.replies
+        if danger.imminent:
+            self.crisis(danger)
+            return self.replies
+        if danger.possible:
+            self.check_safety(danger)
+            return self.replies
+        self.dispatch()
+        return self.replies
+
+    def read_danger(self) -> CrisisReading:
+        return read_crisis(self.text, step=self.row.step if self.row else "",
+                           intent=self.incoming.intent, confidence=self.incoming.confidence)
+
+    def dispatch(self) -> None:
+        """The message read in context, once no danger holds it (see the module docstring)."""
         command = interpret.detect_command(self.text, self.lang)
         if self.window_over():
             self.after_window(command)
-            return self.replies
+            return
         if command in AFTER_SUMMARY_COMMANDS and self.row.step != "done":
             command = None          # "more", "town" mean something only after the summary
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
@@ -190,23 +214,14 @@ class Turn:
             self.after_completion(command)
         elif self.row.status in ("paused", "stopped") and self.row.consent is not False:
             self.resume(command)
-        elif self.state.pop("after_crisis", False):
-            if command:
-                self.command(command)
-            else:
-                self.say("continue_ok")
-                self.prompt(self.row.step)
         elif command:
             self.command(command)
         elif not self.answer_step():
             intended = self.intent_command()
-            if intended == "crisis":
-                self.crisis("message")
-            elif intended:
+            if intended and intended != "crisis":    # the crisis intent was read with the words
                 self.command(intended)
             else:
                 self.not_understood()
-        return self.replies
 
     def intent_command(self) -> str | None:
         return command_from_intent(self.incoming.intent, self.incoming.confidence)
@@ -228,9 +243,11 @@ class Turn:
             step="consent", now=self.now)
         if language or spanish or command == "english":
             self.state["language_chosen_early"] = True
-        signal = interpret.crisis_signal(self.text)
-        if signal:
-            self.crisis(signal)
+        danger = self.read_danger()
+        if danger.imminent:
+            self.crisis(danger)
+        elif danger.possible:
+            self.check_safety(danger)
         else:
             self.prompt("consent")
 
@@ -331,16 +348,129 @@ class Turn:
             self.row.step == "consent"
 
     def flag(self, kind: str, reason: str) -> None:
-        self.unit.add_flag(self.row.id, kind, reason, self.now)
+        self.unit.add_flag(self.row.id, kind, reason, self.now, step=self.row.step)
 
-    def crisis(self, signal: str) -> None:
-        self.flag("crisis", signal)
-        self.say("crisis")
-        if signal == "overdose":
-            self.say("crisis_overdose")
+    # ---------------------------------------------------------------- crisis
+    def crisis(self, danger: CrisisReading) -> None:
+        """The right help first for this kind of crisis, a flag for staff, then "are you safe?"."""
+        kind = danger.kind or "self_harm"
+        held = self.state.get("crisis") or {}
+        flagged = list(held.get("flagged", []))
+        for each in danger.kinds or (kind,):
+            if each not in flagged:             # one flag per kind while the person is in support
+                self.flag("crisis", each)
+                flagged.append(each)
+        self.replies += [Reply(p) for p in self.catalog.paragraphs(self.lang, f"crisis_first.{kind}")]
         self.say("crisis_flagged")
-        self.say("crisis_continue")
-        self.state["after_crisis"] = True
+        self.say(f"crisis_safety_ask.{kind}")
+        self.hold_crisis(kind, "asked", danger, flagged=flagged)
+
+    def check_safety(self, danger: CrisisReading) -> None:
+        """Words that may mean danger: ask gently before anything else."""
+        self.say("crisis_check")
+        self.hold_crisis(danger.kind, "check", danger)
+
+    def hold_crisis(self, kind: str | None, stage: str, danger: CrisisReading, **more) -> None:
+        held = self.state.get("crisis") or {"since": self.now.isoformat(), "step": self.row.step}
+        if danger.rest and not held.get("kept"):
+            # The rest of the message, kept (encrypted) to use as the answer once they go on.
+            held["kept"] = self.unit.cipher.encrypt(danger.rest).decode("ascii")
+        held.update(kind=kind or held.get("kind"), stage=stage, **more)
+        self.state["crisis"] = held
+
+    def support(self, danger: CrisisReading) -> None:
+        """Stay with the person until they say they are safe and want to go on."""
+        held = self.state["crisis"]
+        kind = held.get("kind") or "self_harm"
+        stage = held.get("stage", "asked")
+        returning = self.row.status == "paused"
+        if returning:
+            self.row.status = "started"
+        if danger.imminent:
+            self.crisis(danger)
+            return
+        said = "not_ok" if danger.possible else read_safety_reply(self.text)
+        command = None if said == "leave" else interpret.detect_command(self.text, self.lang)
+        if command in ("english", "spanish"):
+            self.set_language("es" if command == "spanish" else "en")
+            self.say("language_switched")
+            self.say(f"crisis_safety_ask.{kind}" if stage != "check" else "crisis_check")
+            return
+        if command in ("pause", "stop"):
+            self.row.status = "paused" if command == "pause" else "stopped"
+            self.say("crisis_pause")
+            return
+        if command == "human":
+            self.flag("person_requested", "asked")
+            self.say_staff_hours("crisis_person_ack")
+            return
+        if command == "help":
+            said = "not_ok"
+        if stage == "check":
+            self.after_check(said, danger)
+        elif said == "safe_go_on" or (stage == "safe" and said in ("safe", "go_on", "ack")):
+            self.leave_support("crisis_resume")
+        elif said == "safe":
+            held["stage"] = "safe"
+            self.say("crisis_safe_glad")
+        elif said == "go_on":
+            held["go_on_asked"] = held.get("go_on_asked", 0) + 1
+            if held["go_on_asked"] >= 2:    # asked twice: their choice, staff still follow up
+                self.leave_support("crisis_resume")
+            else:
+                self.say("crisis_safe_first")
+        elif said == "leave":
+            self.row.status = "paused"
+            self.say("crisis_leave")
+        elif said == "not_ok":
+            held["stage"] = "asked"
+            held["support_turns"] = held.get("support_turns", 0) + 1
+            self.say(f"crisis_support_line.{kind}")
+            self.say_staff_hours("crisis_person_offer")
+        elif stage == "safe":
+            self.say("crisis_go_on_hint")
+        elif returning:
+            self.say("crisis_welcome_back")
+        else:
+            self.say("crisis_reask")
+
+    def after_check(self, said: str, danger: CrisisReading) -> None:
+        held = self.state["crisis"]
+        if said in ("not_ok", "leave"):
+            kind = danger.kind or held.get("kind") or "self_harm"
+            self.crisis(CrisisReading("imminent", kind, "not safe after a check", danger.rest, (kind,)))
+        elif said in ("safe", "safe_go_on", "go_on", "ack"):
+            self.leave_support("crisis_check_thanks")
+        else:
+            # Not an answer to the check (an answer to the question, most often): read it as one.
+            self.state.pop("crisis", None)
+            self.dispatch()
+
+    def leave_support(self, key: str) -> None:
+        """Back to the screening exactly where the person was, with what they had said."""
+        held = self.state.pop("crisis")
+        if self.row.status in ("paused", "stopped") and self.row.consent is not False:
+            self.row.status = "started"
+        if self.row.step == "done":
+            self.say("crisis_resume_done", code=self.row.completion_code)
+            return
+        self.say(key)
+        kept = held.get("kept")
+        if kept:
+            self.text = self.unit.cipher.decrypt(kept.encode("ascii"))
+            misses = self.state.get("misses")
+            if self.answer_step():
+                return
+            self.state["misses"] = misses or 0
+        self.prompt(self.row.step)
+
+    def say_staff_hours(self, key: str) -> None:
+        hours = self.engine.program.staff_hours
+        if hours.is_open(self.now):
+            self.say(f"{key}_open")
+        else:
+            self.say(f"{key}_closed", when=self.catalog.staff_back(self.lang, hours.next_open(self.now),
+                                                                     self.today))
 
     # -------------------------------------------------------------- moving
     def advance(self, ask: bool = True) -> None:
@@ -648,7 +778,7 @@ class Turn:
             return False
         self.store_answer(item, tuple(chosen), self.text)
         if item.crisis_when_positive and any(item.option(o).positive for o in chosen):
-            self.crisis("phq9_item9")
+            self.crisis(CrisisReading("imminent", "self_harm", f"answer to {item.id}", "", ("self_harm",)))
             self.advance(ask=False)
             return True
         self.advance()

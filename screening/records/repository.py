@@ -235,7 +235,8 @@ class Unit:
         self.conn.execute(insert(m.need_statements).values(
             screening_id=screening_id, text_enc=self.cipher.encrypt(text), created_at=now))
 
-    def add_flag(self, screening_id: str, kind: str, reason: str, now: datetime) -> None:
+    def add_flag(self, screening_id: str, kind: str, reason: str, now: datetime,
+                 step: str | None = None) -> None:
         self.conn.execute(insert(m.flags).values(
             screening_id=screening_id, kind=kind, reason=reason, created_at=now))
 

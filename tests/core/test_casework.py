@@ -21,7 +21,7 @@ def people(engine, repository, clock):
     ids = {}
     for name, kwargs in [("plain", dict(needs=XSS_WORDS)),
                          ("asked", dict(before=("can i talk to a real person",))),
-                         ("crisis", dict(before=("honestly i want to die", "ok"), channel="web")),
+                         ("crisis", dict(before=("honestly i want to die", "yes im safe, lets go on"), channel="web")),
                          ("unfinished", dict(complete=False, language_reply="2"))]:
         screen(engine, name, **kwargs)
         clock.now += timedelta(hours=1)

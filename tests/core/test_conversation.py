@@ -185,11 +185,13 @@ def test_crisis_mid_question_gives_lines_flags_and_lets_the_person_continue(engi
     at_first_question(person)
     reply = person.send("honestly i want to die")
     assert "988" in reply and "911" in reply and "833-773-2445" in reply
-    assert "reply OK to go on" in reply
+    assert "Are you safe right now?" in reply
     reply = person.send("ok")
+    assert "What is your living situation today?" not in reply     # "ok" alone is not "I am safe"
+    reply = person.send("yes, I'm safe. let's go on")
     assert "What is your living situation today?" in reply
     [record] = exported(repository)
-    assert [f["kind"] for f in record["flags"]] == ["crisis"]
+    assert [(f["kind"], f["reason"]) for f in record["flags"]] == [("crisis", "self_harm")]
     assert "ahc_1" not in record["answers"]           # the crisis message was not taken as an answer
 
 
@@ -215,8 +217,9 @@ def test_phq2_positive_asks_item_9_and_a_positive_answer_starts_the_crisis_path(
     [record] = exported(repository)
     assert record["domains"]["depression"]["positive"] is True
     assert record["domains"]["self_harm_thoughts"]["positive"] is True
-    assert {"kind": "crisis", "reason": "phq9_item9"}.items() <= record["flags"][0].items()
-    assert "Stress means" in person.send("ok")
+    assert {"kind": "crisis", "reason": "self_harm"}.items() <= record["flags"][0].items()
+    assert "Stress means" not in person.send("ok")
+    assert "Stress means" in person.send("I'm safe, go on")
 
 
 def test_asking_for_a_person_flags_the_screening_and_goes_on(engine, repository):
