@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .accounts import may
+from .crisis_flags import crisis_kind, flag_words, kind_words, step_words, waiting_since, waiting_words
 from .crypto import TextCipher
 from .instrument import Instrument, default_instrument
 from .needs import NEED_CATEGORIES
@@ -125,23 +126,37 @@ class CaseSummary:
     deadline: date | None
     crisis: bool
     asked_for_person: bool
+    crisis_kinds: tuple[str, ...] = ()       # in plain words, first raised first
+    waiting_since: datetime | None = None    # oldest unresolved crisis flag while the review is "new"
+    waited: timedelta | None = None          # since then, by the clock the list was read with
+
+    @property
+    def waiting(self) -> str:
+        """'waiting 2 h 5 min' for a crisis case nobody has picked up yet; else empty."""
+        return waiting_words(self.waited) if self.waited is not None else ""
 
 
 def _flag_exists(kind: str):
     return exists().where(and_(m.flags.c.screening_id == m.screenings.c.id, m.flags.c.kind == kind))
 
 
-def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int = LIST_LIMIT) -> list[CaseSummary]:
-    """Crisis cases first, then people who asked for a person, then newest first."""
+def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int = LIST_LIMIT,
+               now: datetime | None = None) -> list[CaseSummary]:
+    """Crisis cases first, the one waiting longest (oldest unresolved crisis flag, review still
+    new) first among them; then people who asked for a person; then newest first. With `now`,
+    each waiting crisis case says how long it has waited."""
     s, r = m.screenings, case_reviews
     crisis, person = _flag_exists("crisis"), _flag_exists("person_requested")
     review_status = func.coalesce(r.c.status, "new")
+    waiting = case((review_status == "new", waiting_since(s.c.id)), else_=None)
     query = (select(s.c.id, s.c.status, review_status.label("review_status"), console_accounts.c.username,
                     s.c.language, s.c.channel, s.c.started_at, s.c.completed_at, s.c.deadline,
-                    crisis.label("crisis"), person.label("person"))
+                    crisis.label("crisis"), person.label("person"), waiting.label("waiting_since"))
              .select_from(s.outerjoin(r, r.c.screening_id == s.c.id)
                           .outerjoin(console_accounts, console_accounts.c.id == r.c.assigned_to))
-             .order_by(case((crisis, 0), (person, 1), else_=2), s.c.started_at.desc(), s.c.id)
+             .order_by(case((crisis, 0), (person, 1), else_=2),
+                       case((waiting.is_(None), 1), else_=0), waiting,     # NULLs last on SQLite and PostgreSQL
+                       s.c.started_at.desc(), s.c.id)
              .limit(limit))
     conditions = []
     if not viewer.sees_all:
@@ -171,11 +186,27 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
         conditions.append(s.c.completion_code == wanted.code)
     if conditions:
         query = query.where(and_(*conditions))
+    rows = conn.execute(query).all()
+    kinds = _crisis_kinds(conn, [row.id for row in rows if row.crisis])
     return [CaseSummary(screening_id=row.id, status=row.status, review_status=row.review_status,
                         assigned_to=row.username, language=row.language, channel=row.channel,
                         started_at=row.started_at, completed_at=row.completed_at, deadline=row.deadline,
-                        crisis=bool(row.crisis), asked_for_person=bool(row.person))
-            for row in conn.execute(query)]
+                        crisis=bool(row.crisis), asked_for_person=bool(row.person),
+                        crisis_kinds=kinds.get(row.id, ()), waiting_since=row.waiting_since,
+                        waited=max(timedelta(0), now - row.waiting_since) if now and row.waiting_since else None)
+            for row in rows]
+
+
+def _crisis_kinds(conn: Connection, screening_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each case's crisis kinds in plain words, in the order they were first raised."""
+    found: dict[str, dict[str, None]] = {}
+    if screening_ids:
+        for screening_id, reason in conn.execute(
+                select(m.flags.c.screening_id, m.flags.c.reason)
+                .where(m.flags.c.kind == "crisis", m.flags.c.screening_id.in_(screening_ids))
+                .order_by(m.flags.c.created_at, m.flags.c.id)):
+            found.setdefault(screening_id, {})[kind_words(reason)] = None
+    return {screening_id: tuple(words) for screening_id, words in found.items()}
 
 
 # one case -------------------------------------------------------------------------
@@ -287,7 +318,7 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
         need_statements=[cipher.decrypt(t) for t in conn.execute(
             select(m.need_statements.c.text_enc).where(by_screening(m.need_statements))
             .order_by(m.need_statements.c.id)).scalars()],
-        flags=[dict(r._mapping) for r in conn.execute(
+        flags=[_flag_line(r, instrument) for r in conn.execute(
             select(m.flags).where(by_screening(m.flags)).order_by(m.flags.c.id))],
         referrals=[dict(r._mapping) for r in conn.execute(
             select(m.referrals).where(by_screening(m.referrals)).order_by(m.referrals.c.rank, m.referrals.c.id))],
@@ -295,6 +326,15 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
                for r in conn.execute(select(case_notes).where(by_screening(case_notes)).order_by(case_notes.c.id))],
         contact=contact_detail(conn, cipher, screening),
     )
+
+
+def _flag_line(row, instrument: Instrument) -> dict:
+    """A flag as the case page shows it: the stored row plus its kind and step in plain words."""
+    line = dict(row._mapping)
+    line["words"] = flag_words(row.kind, row.reason)
+    line["crisis_kind"] = crisis_kind(row.reason) if row.kind == "crisis" else None
+    line["where"] = step_words(row.step, instrument)
+    return line
 
 
 def screening_exists(conn: Connection, screening_id: str) -> bool:

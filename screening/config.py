@@ -30,6 +30,9 @@ class Settings:
     web_chat_allowed_origins: tuple[str, ...] = ()
     web_chat_session_minutes: int = 30
     metrics_token: str = ""        # GET /metrics needs it when set; else only this machine may ask
+    # Where the app POSTs "crisis case waiting" (kind and console link only) for the on-call person;
+    # empty: no alert is sent (the /metrics gauges of crisis cases waiting remain the signal).
+    crisis_alert_webhook_url: str = ""
 
     @property
     def web_chat_url(self) -> str:
@@ -57,4 +60,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
                                        (os.environ.get("WEB_CHAT_ALLOWED_ORIGINS") or "").split(",") if o.strip()),
         web_chat_session_minutes=int(os.environ.get("WEB_CHAT_SESSION_MINUTES") or 30),
         metrics_token=os.environ.get("METRICS_TOKEN", ""),
+        crisis_alert_webhook_url=(os.environ.get("CRISIS_ALERT_WEBHOOK_URL") or "").strip(),
     )

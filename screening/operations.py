@@ -3,7 +3,8 @@
 `operational_gauges(conn, now)` reads the queues and the case load as gauges for
 `GET /metrics`: screenings by status, SMS messages waiting to be handled or sent
 (and how long the oldest has waited), open web chat sessions, and flagged cases
-nobody has picked up yet (a crisis case waiting is the alert that matters most).
+nobody has picked up yet, and how long the longest-waiting crisis case has waited
+(a crisis case waiting is the alert that matters most).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from .crisis_flags import oldest_waiting_crisis
 from .records import models as m
 from .records.console_tables import case_reviews
 from .records.sms_tables import sms_inbox, sms_outbox
@@ -65,6 +67,10 @@ def operational_gauges(conn: Connection, now: datetime) -> list[Gauge]:
             m.screenings.c.id.in_(flagged), m.screenings.c.id.notin_(picked_up))).scalar()
         gauges.append(Gauge("screening_flagged_cases_waiting", "Flagged cases still new in the console.",
                             waiting, (("flag", kind),)))
+    gauges.append(Gauge("screening_crisis_case_oldest_waiting_seconds",
+                        "How long the longest-waiting crisis case (still new in the console) has waited "
+                        "since its first unresolved crisis flag; 0 when none waits.",
+                        _age_seconds(oldest_waiting_crisis(conn), now)))
     return gauges
 
 

@@ -16,6 +16,7 @@ from ..config import Settings, load_settings
 from ..clock import utc_now
 from ..service import build_repository
 from .context import AppContext, Feature
+from .crisis_alerts import crisis_alert_feature
 from .dialogue_client import DialogueClient, RasaDialogue
 from .metrics import metrics_feature
 from .review import review_feature
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
     context = AppContext(settings=settings, repository=build_repository(settings),
                          dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock)
     features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context),
-                               metrics_feature(context)]
+                               metrics_feature(context), crisis_alert_feature(context)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

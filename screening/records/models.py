@@ -98,9 +98,16 @@ flags = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),            # crisis, person_requested
-    Column("reason", String(32), nullable=False),          # self_harm, overdose, violence, phq9_item9, asked
+    Column("reason", String(32), nullable=False),          # crisis: self_harm, overdose, violence, medical
+                                                           # (older rows: phq9_item9, message); asked
     Column("created_at", DateTime, nullable=False),
     Column("resolved_at", DateTime, nullable=True),
+    Column("step", String(64), nullable=True),             # where the person was: item:ahc_7, needs, done
+    # The on-call alert for a crisis flag (CRISIS_ALERT_WEBHOOK_URL): when it was accepted, and
+    # the claim/backoff state that keeps app processes from sending one flag twice.
+    Column("alerted_at", DateTime, nullable=True),
+    Column("alert_attempts", Integer, nullable=True),
+    Column("alert_next_attempt_at", DateTime, nullable=True),
 )
 
 messages = Table(

@@ -237,8 +237,11 @@ class Unit:
 
     def add_flag(self, screening_id: str, kind: str, reason: str, now: datetime,
                  step: str | None = None) -> None:
+        """Flag the screening for a screener: `kind` crisis or person_requested, `reason` the crisis
+        kind (self_harm, overdose, violence, medical) or asked, `step` where the person was."""
         self.conn.execute(insert(m.flags).values(
-            screening_id=screening_id, kind=kind, reason=reason, created_at=now))
+            screening_id=screening_id, kind=kind, reason=reason, created_at=now,
+            step=step[:64] if step else None))
 
     def add_referrals(self, screening_id: str, referrals, now: datetime) -> None:
         if referrals:
