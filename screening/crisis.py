@@ -15,17 +15,16 @@ new subject):
      spellings are spelled out; a word of 4+ letters may carry one typo (first letter right).
   2. A match overlapping an everyday expression in `not_crisis` is ignored ("this paperwork
      is killing me", "me muero de sueño", "the bank is threatening to take my car").
-  3. A negator just before a match ("I'm not suicidal", "he's not hurting me") makes
-     self-harm a gentle check and drops the other kinds.
+  3. A negator just before a match ("I'm not suicidal", "he's not hurting me") drops it:
+     the person's own "no" is heard (the screening's own questions still ask).
   4. A long-past marker ("years ago", "when I was 16") with no marker of now drops the
      match; a past attempt without a time is a gentle check.
   5. A hypothetical ("in case", "what if") drops an overdose mention and makes others a
      gentle check. An overdose mention ("overdosed", "OD") counts as a gentle check unless
      a marker of now makes it imminent.
   6. At the screening's own safety questions (items ahc_7 to ahc_10) ongoing hurting ("he
-     hits me sometimes") is the answer, not an interrupt; at the mood questions (PHQ,
-     stress) words like "hopeless" are the answer too. Threats to kill, weapons and "now"
-     still interrupt everywhere.
+     hits me sometimes") is the answer, not an interrupt. Threats to kill, weapons and
+     "now" still interrupt everywhere.
   7. The NLU model's crisis intent, when it is confident and no rule above said the words
      are everyday speech, makes an otherwise silent message a gentle check.
 The highest level wins; among matches of that level, the kind whose first help matters
@@ -58,7 +57,6 @@ GAP_WORDS = 3                 # "*" in a phrase: up to this many words
 INTENT_CONFIDENCE = 0.85      # the NLU crisis intent alone: a gentle check
 # Items whose own subject is the words a crisis phrase uses: an answer there is not an alarm.
 SAFETY_ITEMS = {"ahc_7", "ahc_8", "ahc_9", "ahc_10"}
-MOOD_ITEMS = {"ahc_23a", "ahc_23b", "ahc_24", "phq9_9"}
 
 Words = tuple[str, ...]
 
@@ -109,6 +107,7 @@ class _Data:
     slots: Mapping[str, frozenset[str]]
     expansions: Mapping[str, Words]
     joiners: frozenset[str]
+    breakers: frozenset[str]
     subjects: frozenset[str]
     index: Mapping[str, tuple[_Pattern, ...]]      # first letter or <slot> -> patterns
     languages: tuple[str, ...] = field(default=())
@@ -227,6 +226,7 @@ def load_crisis_data() -> _Data:
         slots={k: frozenset(v) for k, v in slots.items()},
         expansions=expansions,
         joiners=frozenset(w for p in phrases("clause_joiners") for w in p),
+        breakers=frozenset(w for p in phrases("clause_breakers") for w in p),
         subjects=frozenset(w for p in phrases("clause_subjects") for w in p),
         languages=tuple(raw),
     )
@@ -240,6 +240,8 @@ def _typo_cost(word: str, target: str) -> int | None:
         return 0
     if len(target) < TYPO_MIN_LETTERS or word[:1] != target[:1] or word.isdigit():
         return None
+    if len(target) == TYPO_MIN_LETTERS and len(word) == len(target):
+        return None     # short words: a missing or extra letter only ("kil"), never another word ("mata")
     return 1 if OSA.distance(word, target, score_cutoff=1) == 1 else None
 
 
@@ -279,8 +281,8 @@ def _clauses(text: str, data: _Data) -> list[tuple[str, Words]]:
         for i in range(1, len(raw) - 1):
             word = _expand(_raw_words(raw[i]), data.expansions)
             following = _expand(_raw_words(raw[i + 1]), data.expansions)
-            if (len(word) == 1 and word[0] in data.joiners and following
-                    and following[0] in data.subjects and i > start):
+            joins = len(word) == 1 and word[0] in data.joiners and following and following[0] in data.subjects
+            if (joins or (len(word) == 1 and word[0] in data.breakers)) and i > start:
                 out.append((" ".join(raw[start:i]), ()))
                 start = i + 1
         out.append((" ".join(raw[start:]), ()))
@@ -353,23 +355,19 @@ def _judge(pattern: _Pattern, words: Words, start: int, data: _Data, item: str,
     notes: list[str] = []
     level = {"imminent": "imminent", "possible": "possible", "past": "possible",
              "mentions": "possible"}[group]
-    if group in ("past", "mentions") and has_now:
+    if group != "imminent" and has_now:
         level = "imminent"
         notes.append("now")
     if long_past:
         return None
     if _negated(words, start, data):
-        if kind != "self_harm":
-            return None
-        level = "possible"
-        notes.append("negated")
+        return None             # the person's own "no" ("I don't want to hurt myself") is heard
     if hypothetical:
         if group == "mentions":
             return None
         level = "possible"
         notes.append("hypothetical")
-    if level == "possible" and ((item in SAFETY_ITEMS and kind == "violence")
-                                or (item in MOOD_ITEMS and kind == "self_harm")):
+    if level == "possible" and item in SAFETY_ITEMS and kind == "violence":
         return None
     note = f" ({', '.join(notes)})" if notes else ""
     return _Found(level, kind, f"{kind} {level}: '{pattern.text}'{note}")

@@ -66,6 +66,8 @@ def test_imminent_crises_of_each_kind(text, kind):
     # ordinary answers
     "never", "daily", "I used drugs daily", "yes", "no", "2", "a veces", "I use fentanyl",
     "i need help with housing", "no sé",
+    # the person's own "no"
+    "I'm not suicidal", "no i dont want to hurt myself, i just need food", "no me quiero matar, solo necesito trabajo",
     # odd input
     "", "   ", None, "👍", SQL, "\x00\x07", LONG_TEXT,
 ])
@@ -74,7 +76,6 @@ def test_everyday_words_past_events_and_answers_are_not_a_crisis(text):
 
 
 @pytest.mark.parametrize("text, kind", [
-    ("I'm not suicidal", "self_harm"),                 # negated: a gentle check, not silence
     ("I can't take this anymore", "self_harm"),
     ("what's the point", "self_harm"),
     ("i tried to kill myself", "self_harm"),            # a past attempt without a time
@@ -96,7 +97,6 @@ def test_a_time_of_now_makes_a_past_or_a_mention_imminent():
 def test_the_screening_s_own_safety_and_mood_questions_take_their_answers_without_alarm():
     assert reading("he threatens me sometimes", step="item:ahc_9") == ("none", None)
     assert reading("my ex hits me", step="item:ahc_7") == ("none", None)
-    assert reading("hopeless most days", step="item:ahc_23b") == ("none", None)
     # ... but a threat to kill or a weapon still interrupts there
     assert reading("he says he will kill me", step="item:ahc_9") == ("imminent", "violence")
     assert reading("he has a gun", step="item:ahc_7") == ("imminent", "violence")
@@ -119,7 +119,7 @@ def test_several_kinds_the_most_urgent_help_first():
 def test_the_reading_says_why_in_words_a_screener_can_read():
     assert read_crisis("my ex says he'll hurt me when I get home").why == \
         "violence imminent: '<person> says he will hurt me'"
-    assert "(negated)" in read_crisis("i'm not suicidal").why
+    assert read_crisis("he overdosed tonight").why == "overdose imminent: 'overdosed' (now)"
 
 
 def test_the_language_model_alone_is_a_gentle_check_unless_the_words_are_an_idiom():
