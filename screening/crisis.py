@@ -25,7 +25,10 @@ new subject):
   6. At the screening's own safety questions (items ahc_7 to ahc_10) ongoing hurting ("he
      hits me sometimes") is the answer, not an interrupt. Threats to kill, weapons and
      "now" still interrupt everywhere.
-  7. The NLU model's crisis intent, when it is confident and no rule above said the words
+  7. Where no phrase matched and the clause is neither everyday speech (rule 2) nor the
+     past (rule 4), a classifier learned from reviewed examples (`screening.crisis_model`)
+     guesses: a sure guess is imminent, a likely one a gentle check.
+  8. The NLU model's crisis intent, when it is confident and no rule above said the words
      are everyday speech, makes an otherwise silent message a gentle check.
 The highest level wins; among matches of that level, the kind whose first help matters
 most: overdose, then medical, then violence, then self-harm.
@@ -55,6 +58,8 @@ NEGATION_REACH = 2            # words before a match that may negate it
 TYPO_MIN_LETTERS = 4          # shorter words must be typed exactly
 GAP_WORDS = 3                 # "*" in a phrase: up to this many words
 INTENT_CONFIDENCE = 0.85      # the NLU crisis intent alone: a gentle check
+MODEL_IMMINENT = 0.7          # the example-trained classifier alone: the full response
+MODEL_POSSIBLE = 0.45         # ... or a gentle check
 # Items whose own subject is the words a crisis phrase uses: an answer there is not an alarm.
 SAFETY_ITEMS = {"ahc_7", "ahc_8", "ahc_9", "ahc_10"}
 
@@ -304,6 +309,40 @@ def _read_clause(words: Words, data: _Data, step: str) -> _Found | None:
     has_now = _contains(words, data.now)
     long_past = _contains(words, data.long_past) and not has_now
     hypothetical = _contains(words, data.hypothetical)
+    found = _rules(words, data, item, blocked, has_now, long_past, hypothetical)
+    if found is not None:
+        return found if found.level != "none" else None     # a phrase decided (perhaps "no")
+    if blocked or long_past:
+        return None                  # everyday speech or the past: nothing to guess
+    return _learned(words, item, hypothetical)
+
+
+def _learned(words: Words, item: str, hypothetical: bool) -> _Found | None:
+    """The example-trained classifier, for words the phrase rules do not know."""
+    from .crisis_model import default_model
+    model = default_model()
+    if model is None:
+        return None
+    guess = model.guess(" ".join(words))
+    if guess.probability >= MODEL_IMMINENT and not hypothetical:
+        level = "imminent"
+    elif guess.probability >= MODEL_POSSIBLE:
+        level = "possible"
+    else:
+        return None
+    if level == "possible" and item in SAFETY_ITEMS and guess.kind == "violence":
+        return None
+    return _Found(level, guess.kind, f"{guess.kind} {level}: {guess.why}")
+
+
+def prepare_for_model(text: str) -> str:
+    """The words the classifier sees: normalized, contractions spelled out."""
+    data = load_crisis_data()
+    return " ".join(_expand(_raw_words(text), data.expansions))
+
+
+def _rules(words: Words, data: _Data, item: str, blocked, has_now: bool, long_past: bool,
+           hypothetical: bool) -> _Found | None:
     matches = []
     for start, word in enumerate(words):
         for pattern in _candidates(word, data):
@@ -322,7 +361,12 @@ def _read_clause(words: Words, data: _Data, step: str) -> _Found | None:
         key = (LEVELS.index(found.level), -typos, -KINDS.index(found.kind))
         if best is None or key > best[:3]:
             best = (*key, found)
+    if best is None and matches:
+        return _SILENCED            # phrases matched, and the rules above set each one aside
     return best[3] if best else None
+
+
+_SILENCED = _Found("none", "", "phrases set aside")
 
 
 def _candidates(word: str, data: _Data) -> list[_Pattern]:

@@ -62,7 +62,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
         for r in unit.conn.execute(select(m.domain_results).where(m.domain_results.c.screening_id == screening_id))
     }
     flags = [
-        {"kind": r.kind, "reason": r.reason, "created_at": _iso(r.created_at)}
+        {"kind": r.kind, "reason": r.reason, "step": r.step, "created_at": _iso(r.created_at)}
         for r in unit.conn.execute(select(m.flags).where(m.flags.c.screening_id == screening_id).order_by(m.flags.c.id))
     ]
     return {
