@@ -315,3 +315,26 @@ def test_a_voluntary_catalog_uses_its_own_words_and_falls_back_to_the_shared_one
     assert "fine" in fine.say("en", "why_consent") and "fine" not in voluntary.say("en", "why_consent")
     assert voluntary.say("en", "consent_reask") == fine.say("en", "consent_reask")
     assert "Boston Recovery Connect" in voluntary.say("en", "sms.help")
+
+
+# ------------------------------------------------------------------- settings to engine
+def test_the_service_builds_the_engine_from_the_program_settings(sqlite_url, monkeypatch):
+    from dataclasses import replace
+
+    from screening.config import Settings
+    from screening.service import build_engine
+    from ..conftest import ENCRYPTION_KEY, SECRET_KEY
+
+    monkeypatch.setenv("PROGRAM_MODE", "voluntary")
+    monkeypatch.setenv("PROGRAM_NAME", "Worcester Connect")
+    monkeypatch.setenv("PROGRAM_RETENTION_DAYS", "180")
+    settings = Settings(database_url=sqlite_url, encryption_key=ENCRYPTION_KEY, secret_key=SECRET_KEY,
+                        redis_url=None, public_base_url="https://screening.example.org", app_port=8000)
+    engine = build_engine(settings)
+    assert engine.program.mode == "voluntary" and engine.program.name == "Worcester Connect"
+    assert engine.verify_url == "https://screening.example.org/verify"
+    assert engine.catalog.program is engine.program
+    welcome = Person(engine).send("hi")
+    assert "run by Worcester Connect" in welcome and "about 6 months" in welcome and "court" not in welcome
+    engine.repository.engine.dispose()
+    assert build_engine(replace(settings), Program(name="Given")).program.name == "Given"
