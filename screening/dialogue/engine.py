@@ -9,7 +9,8 @@ answer.
 
 How a message is read, in order:
   1. crisis words (English and Spanish, whatever the language) interrupt everything;
-  2. a clear command (skip, why, back, pause, stop, help, person, language);
+  2. a clear command (skip, why, back, pause, stop, help, person, "is this a bot?", language),
+     before the NLU model's intent, so "is this a real person?" is never a request for a person;
   3. the answer the current step expects (an option, a date, a town, needs);
   4. the NLU model's intent, when it is confident;
   5. otherwise one kind clarifying question, then an offer to skip.
