@@ -238,6 +238,8 @@ class AnswerLine:
     answered_at: datetime
     times_changed: int
     loinc: str | None
+    language: str = "en"
+    translation_review: str = "source"     # "translation not yet reviewed" for unreviewed wording
 
 
 @dataclass
@@ -293,7 +295,8 @@ def _answers(conn: Connection, cipher: TextCipher, screening_id: str, instrument
             item_id=item_id, question=item.text["en"] if item else item_id,
             answer="; ".join(labels), free_text=cipher.decrypt(row.free_text_enc), skipped=row.skipped,
             skip_reason=row.skip_reason, answered_at=row.answered_at, times_changed=row.version - 1,
-            loinc=item.loinc if item else None))
+            loinc=item.loinc if item else None, language=row.language,
+            translation_review=instrument.translation_review(row.language, item_id)))
     return lines
 
 

@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'screening.db'}"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class Settings:
         """Where a person can continue privately in a browser (offered by SMS)."""
         return f"{self.public_base_url}/chat"
 
+    @property
+    def verify_url(self) -> str:
+        """The public page where a person or a court clerk checks a completion code."""
+        return f"{self.public_base_url}/verify"
+
 
 def load_settings(env_file: Path | None = None) -> Settings:
     # Values already in the environment win over the file.
@@ -48,7 +54,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         encryption_key=os.environ.get("ENCRYPTION_KEY", ""),
         secret_key=os.environ.get("SECRET_KEY", ""),
         redis_url=os.environ.get("REDIS_URL") or None,
-        public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        public_base_url=(os.environ.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/"),
         app_port=int(os.environ.get("APP_PORT") or 8000),
         rasa_url=(os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
         twilio_account_sid=os.environ.get("TWILIO_ACCOUNT_SID", ""),

@@ -44,6 +44,21 @@ class Option:
         return tuple(p for p in dict.fromkeys(found) if p)
 
 
+NOT_REVIEWED = "translation not yet reviewed"
+REVIEWED = "translation reviewed"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Where one item's wording in one language comes from, and whether a fluent reviewer checked it."""
+    source: str
+    reviewed: bool = False
+
+    @property
+    def review(self) -> str:
+        return REVIEWED if self.reviewed else NOT_REVIEWED
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -60,6 +75,7 @@ class Item:
     ask_when_positive: str | None = None   # a domain id: asked only when it is positive
     crisis_when_positive: bool = False
     optional_demographic: bool = False
+    translations: Mapping[str, Translation] = field(default_factory=dict)   # language -> source, review
 
     def option(self, option_id: str) -> Option:
         for opt in self.options:
@@ -117,8 +133,18 @@ class Instrument:
                 return domain
         raise KeyError(domain_id)
 
-    def translation_review(self, language: str) -> str:
+    def translation_review(self, language: str, item_id: str | None = None) -> str:
+        """"source" for the language the instrument is written in; for a translation, the
+        item's own review state when it records one, else the language's."""
+        item = self.items.get(item_id) if item_id else None
+        if item is not None and language in item.translations:
+            return item.translations[language].review
         return self.languages.get(language, {}).get("review", "unknown")
+
+    def translation_source(self, language: str, item_id: str) -> str | None:
+        item = self.items.get(item_id)
+        note = item.translations.get(language) if item else None
+        return note.source if note else None
 
 
 def _option(raw: dict, number: int) -> Option:
@@ -151,6 +177,8 @@ def _item(raw: dict, option_sets: dict) -> Item:
         ask_when_positive=raw.get("ask_when_positive"),
         crisis_when_positive=bool(raw.get("crisis_when_positive", False)),
         optional_demographic=bool(raw.get("optional_demographic", False)),
+        translations={lang: Translation(source=str(note.get("source") or ""), reviewed=note.get("reviewed") is True)
+                      for lang, note in (raw.get("translation") or {}).items()},
     )
 
 
@@ -173,7 +201,12 @@ def _check(instrument: Instrument) -> None:
 
     for block in instrument.blocks:
         need_all(f"block {block.id} lead_in", block.lead_in)
+    translated = [lang for lang, about in instrument.languages.items() if about.get("review") != "source"]
     for item in instrument.items.values():
+        for lang in translated:
+            note = item.translations.get(lang)
+            if note is None or not note.source.strip():
+                problems.append(f"item {item.id} has no {lang} translation source")
         for part in ("text", "why", "stem", "help", "text_for_man"):
             need_all(f"item {item.id} {part}", getattr(item, part))
         for opt in item.options:

@@ -119,7 +119,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
 LEXICON_LANGUAGES = ("en", "es")
 
 COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
-            "english", "spanish", "more", "town")
+            "english", "spanish", "more", "town", "bot_question")
 CRISIS_KINDS = ("overdose", "self_harm", "violence")  # priority when one message has several
 
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 from starlette.routing import BaseRoute
 
 from ..config import Settings
+from ..program import Program, load_program
 from ..records.repository import Repository
 from .dialogue_client import DialogueClient
 
@@ -18,6 +19,9 @@ class AppContext:
     repository: Repository
     dialogue: DialogueClient
     clock: Callable[[], datetime]
+    # Who runs the screening and how (PROGRAM_* settings): the gateway's own texts and the
+    # console's confirmation text speak for it.
+    program: Program = field(default_factory=load_program)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ..config import Settings, load_settings
 from ..clock import utc_now
+from ..program import Program, load_program
 from ..service import build_repository
 from .context import AppContext, Feature
 from .crisis_alerts import crisis_alert_feature
@@ -49,10 +50,11 @@ async def server_error(request: Request, exc: Exception) -> PlainTextResponse:
 
 
 def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | None = None,
-               clock: Callable[[], datetime] = utc_now) -> Starlette:
+               clock: Callable[[], datetime] = utc_now, program: Program | None = None) -> Starlette:
     settings = settings or load_settings()
     context = AppContext(settings=settings, repository=build_repository(settings),
-                         dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock)
+                         dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock,
+                         program=program or load_program())
     features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context),
                                metrics_feature(context), crisis_alert_feature(context)]
 

@@ -13,13 +13,15 @@ How a message is read, in order:
      you safe right now?"; a possible one gets that gentle question alone. Until the person
      says they are safe and want to go on, the conversation stays in support (see
      `Turn.support`); the rest of their message is kept and used when they go on;
-  2. a clear command (skip, why, back, pause, stop, help, person, language);
+  2. a clear command (skip, why, back, pause, stop, help, person, "is this a bot?", language),
+     before the NLU model's intent, so "is this a real person?" is never a request for a person;
   3. the answer the current step expects (an option, a date, a town, needs);
   4. the NLU model's intent, when it is confident;
   5. otherwise one kind clarifying question, then an offer to skip.
 """
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .. import interpret, need_words
 from ..clock import utc_now
 from ..crisis import CrisisReading, read_crisis, read_safety_reply
+from ..config import DEFAULT_PUBLIC_BASE_URL
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
@@ -39,6 +42,7 @@ from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..program import Program, load_program
 from ..records.repository import DuplicateTurn, Repository, ScreeningRow, Unit
+from ..records.sms_tables import phone_hash_of
 from ..scoring import positive_needs, score_all
 from ..sms_text import WEB_CHAT_LINK
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
@@ -50,6 +54,7 @@ from .directory_referrals import DirectoryReferrals
 from .summary import ReferralSource, referral_lines, summary_needs, summary_replies
 
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
+# One clock: the deadline is 45 days from the date on the ticket (see Turn.closing_day).
 DEADLINE_DAYS = 45
 
 LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
@@ -74,13 +79,17 @@ class ScreeningEngine:
     def __init__(self, repository: Repository, *, instrument: Instrument | None = None,
                  catalog: Catalog | None = None, referrals: ReferralSource | None = None,
                  clock: Callable[[], datetime] = utc_now, web_chat_url: str | None = None,
-                 program: Program | None = None):
+                 program: Program | None = None, verify_url: str | None = None):
         self.repository = repository
-        self.program = program or load_program()
         # Offered by SMS before the first sensitive part; without it the SMS gateway fills the link in.
         self.web_chat_url = web_chat_url or WEB_CHAT_LINK
+        # Who runs the screening and how (PROGRAM_* settings): its name, mode, staff hours, retention.
+        self.program = program or load_program()
+        # The public page where a person or a court clerk checks a completion code.
+        self.verify_url = verify_url or (
+            (os.environ.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/") + "/verify")
         self.instrument = instrument or default_instrument()
-        self.catalog = catalog or Catalog()
+        self.catalog = catalog or Catalog(self.program)
         self.referrals = referrals or DirectoryReferrals(self.catalog)
         self.clock = clock
 
@@ -151,7 +160,8 @@ class Turn:
         return plan.steps(
             self.instrument, needs=self.needs, answers=self.option_sets(), state=self.state,
             ask_language=not self.state.get("language_chosen_early"),
-            ask_contact_detail=bool(self.state.get("ask_contact_detail")))
+            ask_contact_detail=bool(self.state.get("ask_contact_detail")),
+            ask_citation=self.engine.program.has_deadline)
 
     def save(self, message_key: str, replies: list[Reply]) -> None:
         self.row.updated_at = self.now
@@ -251,9 +261,34 @@ class Turn:
         else:
             self.prompt("consent")
 
+    def closing_day(self) -> date:
+        """The last day of this screening: one clock, the deadline.
+
+        The deadline is DEADLINE_DAYS from the citation date when the person gave it.
+        Without it, DEADLINE_DAYS from the day the screening started: the date on the
+        ticket is on or before that day, so its 45 days are over by then as well. A person
+        whose deadline had already passed when they gave the date was asked to finish
+        anyway (a screener looks at a late screening): theirs stays open DEADLINE_DAYS from
+        its start. A voluntary program has no deadline; an old screening still closes
+        after DEADLINE_DAYS, so a person can start a new one, and nothing says when.
+        """
+        started = self.row.started_at.replace(tzinfo=timezone.utc).astimezone(PROGRAM_TIMEZONE).date()
+        if self.row.deadline and not self.state.get("late"):
+            return self.row.deadline
+        return started + timedelta(days=DEADLINE_DAYS)
+
     def window_over(self) -> bool:
-        """More than DEADLINE_DAYS since this screening started: it is closed, a new one may start."""
-        return self.now - self.row.started_at > timedelta(days=DEADLINE_DAYS)
+        """Past the closing day: this screening is closed, a new one may start."""
+        return self.today > self.closing_day()
+
+    def finish_by(self) -> str:
+        """When to finish, for the messages: the date when known, else 45 days from the ticket."""
+        if self.row.deadline and self.state.get("late"):
+            return self.catalog.say(self.lang, "finish_by.late")
+        if self.row.deadline:
+            return self.catalog.say(self.lang, "finish_by.date",
+                                    deadline=self.catalog.long_date(self.lang, self.row.deadline))
+        return self.catalog.say(self.lang, "finish_by.ticket")
 
     def after_window(self, command: str | None) -> None:
         done = self.row.step == "done"
@@ -265,8 +300,11 @@ class Turn:
             self.state["window_over_told"] = True
             if done:
                 self.say("window_over_done", code=self.row.completion_code)
+            elif self.row.deadline:
+                self.say("window_over", days_over=self.catalog.say(
+                    self.lang, "days_over.date", deadline=self.catalog.long_date(self.lang, self.row.deadline)))
             else:
-                self.say("window_over")
+                self.say("window_over", days_over=self.catalog.say(self.lang, "days_over.ticket"))
 
     def start_over(self) -> None:
         """A new screening for the same person; the closed one stays as it was."""
@@ -286,6 +324,8 @@ class Turn:
         if command == "human":
             self.flag("person_requested", "asked")
             self.say("human_ack")
+        elif command == "bot_question":
+            self.say("bot_answer")
         else:
             self.say("welcome_back")
         self.prompt(self.row.step)
@@ -303,6 +343,8 @@ class Turn:
             self.say("human_ack")
         elif command == "help":
             self.say("help_text")
+        elif command == "bot_question":
+            self.say("bot_answer")
         else:
             self.say("already_done", code=self.row.completion_code)
 
@@ -498,7 +540,18 @@ class Turn:
         self.unit.add_referrals(self.row.id, referrals, self.now)
         self.replies += summary_replies(
             self.catalog, referrals, language=self.lang, own_needs=self.needs,
-            screened_needs=screened, code=code, completed_on=self.today, deadline=self.row.deadline)
+            screened_needs=screened, code=code, completed_on=self.today, deadline=self.row.deadline,
+            verify_url=self.engine.verify_url, texted_when_confirmed=self.texted_when_confirmed(),
+            reach_out=self.row.contact_preference in ("text", "call", "email"))
+
+    def texted_when_confirmed(self) -> bool:
+        """True when the screener console texts this person once completion is confirmed:
+        the program has a deadline, and they screened by SMS and chose to be texted or
+        called (the core keeps their SMS id as the way to reach them)."""
+        if not self.engine.program.has_deadline or self.row.contact_preference not in ("text", "call"):
+            return False
+        detail = self.unit.cipher.decrypt(self.row.contact_detail_enc) if self.row.contact_detail_enc else None
+        return phone_hash_of(detail or "") is not None
 
     # ------------------------------------------------------------- prompts
     @staticmethod
@@ -509,7 +562,8 @@ class Turn:
         kind, _, name = step.partition(":")
         if kind == "consent":
             if not self.state.get("welcomed"):
-                self.replies += [Reply(p) for p in self.catalog.paragraphs(self.lang, "welcome")]
+                keep_for = self.catalog.keep_for(self.lang, self.engine.program.retention_days)
+                self.replies += [Reply(p) for p in self.catalog.paragraphs(self.lang, "welcome", keep_for=keep_for)]
                 self.state["welcomed"] = True
             self.say("consent_ask")
         elif kind == "language":
@@ -587,15 +641,19 @@ class Turn:
             self.explain()
         elif command == "pause":
             self.row.status = "paused"
-            self.say("pause_ack")
+            self.say("pause_ack", finish_by=self.finish_by())
         elif command == "stop":
             if step == "consent":
                 self.decline()
             else:
                 self.row.status = "stopped"
-                self.say("stop_ack")
+                self.say("stop_ack", finish_by=self.finish_by())
         elif command == "help":
             self.say("help_text")
+        elif command == "bot_question":
+            # "Is this a bot?": a true answer, then the question again. Never a request for a person.
+            self.say("bot_answer")
+            self.prompt(step)
         elif command == "human":
             self.flag("person_requested", "asked")
             self.say("human_ack")
@@ -647,7 +705,7 @@ class Turn:
     def decline(self) -> None:
         self.row.consent = False
         self.row.status = "stopped"
-        self.say("consent_declined")
+        self.say("consent_declined", finish_by=self.finish_by())
 
     def decline_block(self, block_id: str) -> None:
         block = self.instrument.block(block_id)
@@ -732,6 +790,7 @@ class Turn:
         self.row.citation_date = parsed.value
         self.row.deadline = parsed.value + timedelta(days=DEADLINE_DAYS)
         late = self.row.deadline < self.today
+        self.state["late"] = late       # finishing late: the screening stays open (see closing_day)
         self.say("citation_late" if late else "citation_saved",
                  deadline=self.catalog.long_date(self.lang, self.row.deadline))
         self.advance()

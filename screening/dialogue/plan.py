@@ -1,7 +1,7 @@
 """The order of the conversation, derived from what the person has told us.
 
 A step is a short string stored with the screening:
-  consent, language, citation, needs, needs_rank,
+  consent, language, citation (fine-waiver programs only), needs, needs_rank,
   permission:<block>, item:<item>, item_text:<item>,
   location, location_choice, contact, contact_detail, done
 
@@ -50,11 +50,14 @@ def block_steps(instrument: Instrument, block: Block, answers: Mapping[str, tupl
 
 
 def steps(instrument: Instrument, *, needs: Sequence[str], answers: Mapping[str, tuple[str, ...]],
-          state: Mapping, ask_language: bool, ask_contact_detail: bool) -> list[str]:
+          state: Mapping, ask_language: bool, ask_contact_detail: bool, ask_citation: bool = True) -> list[str]:
+    """The whole path. `ask_citation` is False in a voluntary program: no ticket, no deadline."""
     path = ["consent"]
     if ask_language:
         path.append("language")
-    path += ["citation", "needs"]
+    if ask_citation:
+        path.append("citation")
+    path.append("needs")
     if len(needs) > 1:
         path.append("needs_rank")
     declined = set(state.get("declined_blocks", ()))
@@ -91,4 +94,7 @@ def parent_step(step: str) -> str:
 def next_step(path: Sequence[str], current: str) -> str:
     if current not in path:
         current = parent_step(current)
+    if current == "citation" and current not in path:
+        # The program became voluntary while this person was at the date question.
+        current = "language" if "language" in path else "consent"
     return path[path.index(current) + 1]

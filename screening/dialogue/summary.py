@@ -94,7 +94,11 @@ def summary_needs(own_needs: Sequence[str], screened_needs: Sequence[str]) -> li
 
 def summary_replies(catalog: Catalog, referrals: Sequence[Referral], *, language: str,
                     own_needs: Sequence[str], screened_needs: Sequence[str], code: str, completed_on: date,
-                    deadline: date | None) -> list[Reply]:
+                    deadline: date | None, verify_url: str = "", texted_when_confirmed: bool = False,
+                    reach_out: bool = False) -> list[Reply]:
+    """What the person told us, where to get help, then what happens next: the code and the
+    page to check it, the deadline (fine-waiver programs), who confirms it and when, and how
+    the person learns that it was confirmed."""
     say = lambda key, **v: catalog.say(language, key, **v)  # noqa: E731
     replies = [Reply(say("summary_done"))]
     if own_needs:
@@ -108,8 +112,17 @@ def summary_replies(catalog: Catalog, referrals: Sequence[Referral], *, language
     if referrals:
         replies.append(Reply(say("summary_more")))
     replies.append(Reply(say("summary_code", code=code, date=catalog.long_date(language, completed_on))))
-    if deadline:
-        key = "summary_deadline_met" if completed_on <= deadline else "summary_deadline_passed"
-        replies.append(Reply(say(key, deadline=catalog.long_date(language, deadline))))
-    replies.append(Reply(say("summary_next")))
+    if verify_url:
+        replies.append(Reply(say("summary_check", verify_url=verify_url)))
+    if catalog.program.has_deadline:
+        if deadline:
+            key = "summary_deadline_met" if completed_on <= deadline else "summary_deadline_passed"
+            replies.append(Reply(say(key, deadline=catalog.long_date(language, deadline))))
+        else:
+            replies.append(Reply(say("summary_deadline_unknown")))
+    replies.append(Reply(say("summary_next", staff_hours=catalog.staff_hours(language))))
+    if catalog.program.has_deadline:
+        replies.append(Reply(say("summary_confirm_text" if texted_when_confirmed else "summary_confirm_page")))
+    if reach_out:
+        replies.append(Reply(say("summary_reach_out")))
     return replies

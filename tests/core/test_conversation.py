@@ -119,7 +119,7 @@ def test_happy_path_in_english_stores_every_answer_and_ends_with_a_code(engine, 
 def test_happy_path_in_spanish_from_the_first_message(engine, repository):
     person = Person(engine)
     assert "Hola" in person.send("hola, necesito ayuda")
-    assert "¿Qué fecha tiene su multa?" in person.send("sí")      # language chosen already: not asked again
+    assert "¿Qué fecha tiene su citación?" in person.send("sí")   # language chosen already: not asked again
     person.send("ayer")
     assert "Comida" in person.send("comida y trabajo")
     person.send("ok")

@@ -61,10 +61,12 @@ def test_after_the_window_the_person_is_told_how_to_start_over_and_can(engine, r
     person.send("2")                                             # ahc_1 answered
     clock.now += timedelta(days=DEADLINE_DAYS + 1)
     reply = person.send("3")
-    assert "more than 45 days since you started" in reply and "Reply YES" in reply
+    # No ticket date given: the 45 days are counted from the start, and said from the ticket.
+    assert "Your 45 days from the date on your ticket are over" in reply and "closed now" in reply
+    assert "Reply YES" in reply
     [old] = exported(repository)
     assert "ahc_2" not in old["answers"]                         # the late message was not taken as an answer
-    assert "more than 45 days" in person.send("what")            # anything but yes: told again
+    assert "45 days from the date on your ticket are over" in person.send("what")   # anything but yes: told again
     reply = person.send("yes")
     assert "start a new needs check" in reply and "needs check for your drug possession ticket" in reply
     assert "What date is on your ticket" in person.send("yes")    # consent; their language is kept
@@ -94,7 +96,7 @@ def test_starting_over_keeps_the_persons_language(engine, repository, clock):
     person.send("hola")
     person.send("sí")
     clock.now += timedelta(days=DEADLINE_DAYS + 1)
-    assert "Pasaron más de 45 días" in person.send("ayer")
+    assert "Sus 45 días desde la fecha de su citación ya pasaron" in person.send("ayer")
     reply = person.send("sí")
     assert "empecemos un chequeo" in reply and "Hola" in reply
     assert [r["language"] for r in exported(repository)] == ["es", "es"]

@@ -13,9 +13,11 @@ from ...casework import (
     FLAG_KINDS, REVIEW_STATUSES, STATUS_MOVES, CaseError, CaseFilter, Viewer, add_note, assign, case_detail,
     confirm_completion, list_cases, review_state, screening_exists, set_status,
 )
+from ...dialogue.catalog import Catalog
 from ...export import questionnaire_response, screening_record
 from ...instrument import default_instrument
 from ...needs import NEED_CATEGORIES
+from ..sms.confirmation import queue_confirmation_text
 from .web import Console, Staff, guarded, refusal, render
 
 
@@ -27,6 +29,8 @@ class Cases:
     def __init__(self, console: Console):
         self.console = console
         self.instrument = default_instrument()
+        self.catalog = Catalog(console.context.program)
+        self.verify_url = console.context.settings.verify_url
 
     def routes(self) -> list[Route]:
         c = self.console
@@ -127,5 +131,9 @@ class Cases:
 
     async def confirm(self, request: Request, staff: Staff, form) -> Response:
         def change(unit, case_id):
-            confirm_completion(unit.conn, case_id, staff.account_id, self.console.now())
+            if not confirm_completion(unit.conn, case_id, staff.account_id, self.console.now()):
+                return {}
+            # The summary told a person who screened by SMS that we would text them now.
+            texted = queue_confirmation_text(unit, case_id, self.catalog, self.verify_url, self.console.now())
+            return {"person_texted": texted}
         return await self._change(request, staff, "case.confirm_completion", change)

@@ -1,5 +1,6 @@
 """GET /verify: public check of a completion code. It answers valid or not, the
-completion date and the citation date if the person gave one; nothing else.
+completion date, the citation date if the person gave one, and whether program staff
+have confirmed the completion yet (and when); nothing else.
 Rate-limited per client address; codes are never logged."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...completion_check import check_code
+from ...completion_check import check_code, confirmation_of
 from ...crypto import pseudonym
 from ...rate_limits import AttemptLimiter
 from ..counters import counter_store
@@ -36,4 +37,5 @@ class CompletionVerification:
                           error="Too many checks from here. Please wait a minute and try again.")
         with self.console.transaction() as unit:
             result = check_code(unit.conn, code, self.console.now())
-        return render("verify.html", result=result, staff=None)
+            confirmation = confirmation_of(unit.conn, code) if result.valid else None
+        return render("verify.html", result=result, confirmation=confirmation, staff=None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from ...dialogue.catalog import Catalog
 from ..context import AppContext, Feature
 from .background import Loop
 from .inbox_worker import InboxWorker
@@ -37,7 +38,7 @@ class SmsGateway:
                                    status_callback_url=f"{settings.public_base_url}/sms/twilio/status")
         self.outbox_loop = Loop("sms outbox", self.outbox.run_once, OUTBOX_POLL_SECONDS)
         self.inbox = InboxWorker(self.store, context.dialogue, context.clock, web_chat_url=settings.web_chat_url,
-                                 on_queued=self.outbox_loop.wake)
+                                 catalog=Catalog(context.program), on_queued=self.outbox_loop.wake)
         self.inbox_loop = Loop("sms inbox", self.inbox.run_once, INBOX_POLL_SECONDS)
         self.webhooks = SmsWebhooks(self.store, TwilioSignature(settings.twilio_auth_token, settings.public_base_url),
                                     context.clock, on_received=self.inbox_loop.wake)

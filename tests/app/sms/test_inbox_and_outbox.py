@@ -37,7 +37,7 @@ def test_the_same_message_sid_delivered_five_times_gets_one_reply(database_url, 
         assert len(unit.conn.execute(select(sms_inbox)).all()) == 1
     welcome = fake_twilio.bodies()
     assert len(welcome) >= 1 and sum("needs check" in b for b in welcome) == 1
-    assert welcome[-1].endswith("Reply YES or NO. You can also ask a question. Para español, escriba ESPAÑOL.")
+    assert welcome[-1].endswith("Reply YES or NO. You can also ask a question, like WHY. Para español, escriba ESPAÑOL.")
 
 
 def test_one_persons_messages_are_answered_in_arrival_order(database_url, clock, fake_twilio):
