@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import threading
 from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from screening.crisis_model import default_model
 from screening.dialogue.engine import Incoming, ScreeningEngine
 from screening.dialogue.replies import channel_messages
 from screening.service import build_engine
+
+
+# The crisis classifier learns from its examples in about a second: start now, not on the
+# first person's message.
+threading.Thread(target=default_model, name="crisis-model-warm-up", daemon=True).start()
 
 
 @lru_cache(maxsize=1)

@@ -58,8 +58,9 @@ NEGATION_REACH = 2            # words before a match that may negate it
 TYPO_MIN_LETTERS = 4          # shorter words must be typed exactly
 GAP_WORDS = 3                 # "*" in a phrase: up to this many words
 INTENT_CONFIDENCE = 0.85      # the NLU crisis intent alone: a gentle check
-MODEL_IMMINENT = 0.7          # the example-trained classifier alone: the full response
-MODEL_POSSIBLE = 0.45         # ... or a gentle check
+MODEL_IMMINENT = 0.65         # the example-trained classifier alone: the full response
+MODEL_POSSIBLE = 0.5          # ... or a gentle check
+MODEL_MIN_WORDS = 3           # shorter clauses ("keep going") are left to the phrase rules
 # Items whose own subject is the words a crisis phrase uses: an answer there is not an alarm.
 SAFETY_ITEMS = {"ahc_7", "ahc_8", "ahc_9", "ahc_10"}
 
@@ -299,9 +300,10 @@ class _Found:
     level: str
     kind: str
     why: str
+    group: str = ""
 
 
-def _read_clause(words: Words, data: _Data, step: str) -> _Found | None:
+def _read_clause(words: Words, data: _Data, step: str, learned: bool = True) -> _Found | None:
     if not words:
         return None
     blocked = _spans(words, data.not_crisis)
@@ -310,10 +312,16 @@ def _read_clause(words: Words, data: _Data, step: str) -> _Found | None:
     long_past = _contains(words, data.long_past) and not has_now
     hypothetical = _contains(words, data.hypothetical)
     found = _rules(words, data, item, blocked, has_now, long_past, hypothetical)
+    learned = learned and len(words) >= MODEL_MIN_WORDS
+    if learned and found is not None and found.group == "mentions" and found.level == "possible" \
+            and not hypothetical:
+        learned = _learned(words, item, hypothetical)
+        if learned and learned.level == "imminent":      # the examples say this is danger now
+            return _Found("imminent", found.kind, f"{found.why}; {learned.why}")
     if found is not None:
         return found if found.level != "none" else None     # a phrase decided (perhaps "no")
-    if blocked or long_past:
-        return None                  # everyday speech or the past: nothing to guess
+    if blocked or long_past or not learned:
+        return None                  # everyday speech, the past, or too few words to guess from
     return _learned(words, item, hypothetical)
 
 
@@ -414,7 +422,7 @@ def _judge(pattern: _Pattern, words: Words, start: int, data: _Data, item: str,
     if level == "possible" and item in SAFETY_ITEMS and kind == "violence":
         return None
     note = f" ({', '.join(notes)})" if notes else ""
-    return _Found(level, kind, f"{kind} {level}: '{pattern.text}'{note}")
+    return _Found(level, kind, f"{kind} {level}: '{pattern.text}'{note}", group)
 
 
 def _idiom_only(text: str, data: _Data) -> bool:
@@ -423,19 +431,23 @@ def _idiom_only(text: str, data: _Data) -> bool:
 
 
 def read_crisis(text: str | None, *, step: str = "", intent: str | None = None,
-                confidence: float = 0.0) -> CrisisReading:
-    """The crisis reading of one message at one step (see the module docstring)."""
+                confidence: float = 0.0, learned: bool = True) -> CrisisReading:
+    """The crisis reading of one message at one step (see the module docstring).
+
+    `learned=False` reads with the phrase rules alone (a reply to "are you safe?", where
+    "keep going" and "I'm OK" are answers, not words to guess about)."""
     data = load_crisis_data()      # outside the try: broken data must be fixed, not hidden
     try:
-        return _read(text or "", data, step, intent, confidence)
+        return _read(text or "", data, step, intent, confidence, learned)
     except Exception as exc:  # noqa: BLE001 - a message we cannot read is never a crash
         log.error("crisis reading failed (%s)", type(exc).__name__)
         return NONE
 
 
-def _read(text: str, data: _Data, step: str, intent: str | None, confidence: float) -> CrisisReading:
+def _read(text: str, data: _Data, step: str, intent: str | None, confidence: float,
+          learned: bool = True) -> CrisisReading:
     clauses = _clauses(text, data)
-    found = [(original, _read_clause(words, data, step)) for original, words in clauses]
+    found = [(original, _read_clause(words, data, step, learned)) for original, words in clauses]
     hits = [f for _, f in found if f]
     if not hits:
         if intent == "crisis" and confidence >= INTENT_CONFIDENCE and not _idiom_only(text, data):

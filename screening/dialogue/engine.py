@@ -198,8 +198,10 @@ class Turn:
         return self.replies
 
     def read_danger(self) -> CrisisReading:
+        in_support = bool(self.row and self.state.get("crisis"))
         return read_crisis(self.text, step=self.row.step if self.row else "",
-                           intent=self.incoming.intent, confidence=self.incoming.confidence)
+                           intent=None if in_support else self.incoming.intent,
+                           confidence=self.incoming.confidence, learned=not in_support)
 
     def dispatch(self) -> None:
         """The message read in context, once no danger holds it (see the module docstring)."""

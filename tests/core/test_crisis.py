@@ -81,7 +81,6 @@ def test_everyday_words_past_events_and_answers_are_not_a_crisis(text):
     ("i tried to kill myself", "self_harm"),            # a past attempt without a time
     ("he hits me", "violence"),                         # ongoing, outside the safety questions
     ("my mom is gonna kill me lol", "violence"),
-    ("he overdosed", "overdose"),                       # a mention with no time: ask
     ("ya no puedo más", "self_harm"),
 ])
 def test_ambiguous_messages_get_a_gentle_check(text, kind):
