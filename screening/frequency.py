@@ -29,6 +29,11 @@ The words are data in the `frequency:` section of `content/lexicon/en.yaml` and
                 1 or 2 days a week.
   fixed         listed idioms with their rate ("un día sí y otro no" = every other day).
   almost        "almost", "nearly", "casi" before any of these widen it downward to 70%.
+  consumption   some + a thing used + per + unit ("a pack a day", "2 beers a week", "half a
+                pack a day", "un paquete al día"): at least once per unit, at most the number
+                said or the days in the unit.
+  typos         a word of 5+ letters one typo from a frequency word, first letter right, is
+                read as that word ("twise", "monht"); `not_typos` lists real words kept.
 
 Phrases that only look like counts ("once in a while", "every now and then", "at once")
 are listed under `not_counts` and never read as numbers; their meaning, where it is
@@ -39,6 +44,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
+
+from rapidfuzz.distance import OSA
 
 Words = tuple[str, ...]
 
@@ -86,12 +93,11 @@ class FrequencyWords:
     not_counts: tuple[Words, ...]                # "once in a while"
     almost: frozenset[str]
     every_skip: frozenset[str]                   # "every single day"
+    things: tuple[Words, ...]                    # "pack", "beers", "cigarrillos": "a pack a day"
+    some: tuple[Words, ...]                      # "a", "half a", "un": "a pack a day"
+    vocabulary: frozenset[str]                   # words a typo may be corrected to
+    not_typos: frozenset[str]                    # real words never corrected ("mouth")
 
-    @property
-    def longest(self) -> int:
-        keys = [*self.amounts, *self.per, *self.every, *self.units, *self.weekends,
-                *self.adverbs, *self.fixed, *self.not_counts, *self.hedges]
-        return max((len(k) for k in keys), default=1)
 
 
 def _phrase_at(words: Words, i: int, phrases: Sequence[Words]) -> int:
@@ -238,6 +244,9 @@ def _expression(words: Words, i: int, vocab: FrequencyWords) -> Frequency | None
         if rate:
             return Frequency(i, rate[1], low, high, rate[0])
         return Frequency(i, j, low, high, None)
+    used = _consumption(words, i, vocab)
+    if used:
+        return used
     counted = _count(words, i, vocab)
     if counted is None or counted[2] >= len(words):
         return None
@@ -254,8 +263,44 @@ def _expression(words: Words, i: int, vocab: FrequencyWords) -> Frequency | None
     return None
 
 
+def _consumption(words: Words, i: int, vocab: FrequencyWords) -> Frequency | None:
+    """ "a pack a day", "2 beers a week", "half a pack a day": some every unit, so at least
+    once and at most as many times as there are days in the unit (or as many as said)."""
+    j = i + _phrase_at(words, i, vocab.some)
+    if j == i:
+        counted = _count(words, i, vocab)
+        if counted is None:
+            return None
+        high, j = counted[1], counted[2]
+    else:
+        high = None
+    size = _phrase_at(words, j, vocab.things)
+    if not size:
+        return None
+    rate = _per_unit(words, j + size, vocab, need_per=True) if j + size < len(words) else None
+    if rate is None:
+        return None
+    most = rate[0] if high is None else min(high, rate[0])
+    return Frequency(i, rate[1], 1.0, max(1.0, most), rate[0])
+
+
+TYPO_MIN_LETTERS = 5
+
+
+def _corrected(word: str, vocab: FrequencyWords) -> str:
+    """One typo (optimal string alignment) in a word of 5+ letters, first letter right:
+    "twise" -> "twice", "monht" -> "month", "semanna" -> "semana"."""
+    if len(word) < TYPO_MIN_LETTERS or word in vocab.vocabulary or word in vocab.not_typos \
+            or not word.isalpha():
+        return word
+    close = [v for v in vocab.vocabulary if v[0] == word[0] and abs(len(v) - len(word)) <= 1
+             and len(v) >= TYPO_MIN_LETTERS and OSA.distance(word, v, score_cutoff=1) <= 1]
+    return close[0] if len(close) == 1 else word
+
+
 def find_frequencies(words: Words, vocab: FrequencyWords) -> list[Frequency]:
     """Every frequency expression in `words`, left to right, not overlapping."""
+    words = tuple(_corrected(w, vocab) for w in words)
     blocked: set[int] = set()
     for i in range(len(words)):
         size = _phrase_at(words, i, vocab.not_counts)

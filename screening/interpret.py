@@ -18,33 +18,75 @@ apostrophes too), hyphens and slashes read as spaces, and a letter typed 3+ time
 shortened ("yesss" -> "yes"). Yes/no words and commands also ignore doubled letters
 ("yess", "stopp"). Lexicon entries go through the same steps.
 
+Answers to a question (match_single, match_multi) are read a little further:
+  - Parts: a comma, full stop, semicolon, !, ? or line break (not between digits: "1,3")
+    ends a part of the answer; so does a yes or no said on its own before a new statement
+    ("no I have a car": clause_starters).
+  - Spellings: texting spellings and contractions are read as the lexicon's `spellings`
+    say ("alot" -> "a lot", "everyday" -> "every day", "do not" -> "dont", "q" -> "que"),
+    in the answer and in the option phrases alike; "3x" is "3 x" (three times).
+  - Small words: a phrase of 2+ other words matches with or without `light_words` ("a",
+    "the", "my", "la", "mi") inside it: "can't pay rent" = "can't pay my rent".
+  - Option sets: `content/lexicon/option_sets.yaml` says, for a set of option ids, how to
+    map counted frequencies (bands) and what a negated option phrase means ("I don't
+    have a steady place" -> not steady).
+
 match_single, in order:
   1. A number: the whole answer, after filler such as "option", "the", "I'd say",
      "please", is a digit ("2", "#2", "2.", "2nd", "2do") or a number word ("two", "dos",
      "second", "segundo", "the second one"). Out of range -> None.
-  2. An option's phrase appears in the answer, word for word ("i'd say sometimes true
-     honestly"). Phrases shorter than 4 characters ("No", "Sí", "Yes") count only as the
-     whole answer (after filler), so "no idea" is not "No". A phrase within
-     NEGATION_REACH (2) words after a negator ("not often", "not very often", "no mold")
-     does not count, unless the phrase is itself negative ("no, nunca", "not at all").
-     A phrase inside a longer matched phrase of another option does not count ("fairly
-     often" beats "often"). Two different options named -> None.
-  3. Yes/no words ("yeah", "nope", "claro", "👍") when exactly one option has a phrase
-     from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No", "Never",
-     "Nunca", "Not at all"...). So "no" / "nope" choose "Never true" or PHQ "Not at all";
-     "yes" chooses nothing there, nor an option whose synonym is "fine" or "SSI".
-  4. Typos (rapidfuzz `fuzz.ratio`, 0-100) between the option phrases and windows of the
-     answer's words: best score >= FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN
-     (10) points above the next option, the window starting with the phrase's first
-     letter, phrases of 4+ characters only. 80 accepts one wrong, missing or extra letter
-     in a 5-letter word ("nevr", "nunka", "ofen") and two in longer phrases ("somtims");
-     the first-letter rule keeps real words out ("ever" is not "never", "infrequently"
-     is not "frequently"); the margin keeps an answer between two options unsure.
+  2. What the answer names, found everywhere in it:
+     - an option's phrase, word for word ("i'd say sometimes true honestly"). Phrases
+       shorter than 4 characters ("No", "Sí", "Yes") count only as the whole answer or a
+       whole part (after filler), so "no idea" is not "No" but "no, I have a car" is.
+     - on a frequency scale, a counted frequency ("two or three times a month", "every
+       other day", "weekends", "dos veces al mes"; see screening/frequency.py) turned
+       into times within the item's period and placed by the set's bands; a range across
+       two bands, or in a gap, is unsure. A count is not an option number there ("2 days"
+       in the PHQ's 2 weeks is several days); counts inside a vague idiom do not count
+       ("once" in "once in a while").
+     - a yes or no said as the first part ("nah, i drive"), when exactly one option is
+       labelled yes / no (see 3).
+     A phrase or frequency inside a longer one does not count ("fairly often" beats
+     "often", "once or twice a week" beats "once or twice"); when a phrase and a frequency
+     cover the same words, the phrase (the instrument's own words) wins.
+     Negation: a phrase with a negator up to NEGATION_REACH (2) words before it, not
+     counting `negation_skip` words ("have", "a", "really", "tengo", "un") nor words of
+     other option phrases, and never across a part break or a contrast word, is negated
+     ("not very often", "I don't have a steady place", "not worried about losing it"),
+     unless the phrase is itself negative ("no, nunca", "not at all", "not a problem").
+     A negated phrase means the option set's `negated` option if it has one (and the
+     phrase is not in `not_flipped`), otherwise it chooses nothing.
+     Contrast: the answer is cut at `contrast` words ("but", "pero"): the part after
+     decides ("renting but behind and might have to leave" -> worried). A `concessive`
+     word ("though", "aunque") makes its own part give way ("though I rent, I might
+     have to leave"; "I rent, scared tho"). From the last part back: a part naming one
+     option decides; naming two, or a frequency between two options, is unsure; a part
+     with only negated phrases gives way to the part before ("most days but not every
+     day"); a last part that names nothing but says something ("I have a car but it's
+     old") is unsure. Without contrast words the answer is one part: two different
+     options named -> None.
+  3. Nothing named: yes/no words ("yeah", "nope", "claro", "👍") when exactly one option
+     has a phrase from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No",
+     "Never", "Nunca", "Not at all"...). So "no" / "nope" choose "Never true" or PHQ "Not
+     at all"; "yes" chooses nothing there, nor an option whose synonym is "fine" or "SSI".
+  4. Typos (rapidfuzz `fuzz.ratio`, 0-100) between option phrases of at most
+     FUZZY_MAX_WORDS (3) words and windows of the answer's words: best score >=
+     FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN (10) points above the next option,
+     the window starting with the phrase's first letter and each of its words with the
+     phrase's word's first letter (or one word joined or split: "amenudo", "some times"),
+     phrases of 4+ characters only, never inside a vague idiom. 80 accepts one wrong,
+     missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
+     longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
+     "never", "infrequently" is not "frequently", "on elm street" is not "on the street");
+     the margin keeps an answer between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
-  must name the same option as the words, otherwise None ("2 times a week" -> None).
+  must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
+  digits inside a counted frequency are counts, not option numbers.
 
 match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
-be understood: option numbers, option phrases (as above, any length), joining and filler
+be understood: option numbers, option phrases (as above, any length; negated ones do not
+count), joining and filler
 words ("and", "y", "also", "I have"), and leftover words that match one option by typo.
 Any other word -> None ("everything except mold", "not pests"). "1-3" (a range or two
 numbers?) -> None. "13" is option 13, not 1 and 3. The none option cannot be combined.
@@ -458,7 +500,12 @@ def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
         adverbs={k: v[0] for k, v in table("adverbs").items()},
         fixed={k: (v[0], v[1], v[2]) for k, v in fixed.items()},
         not_counts=listed("not_counts"), almost=words_of("almost"),
-        every_skip=words_of("every_skip"),
+        every_skip=words_of("every_skip"), things=listed("things"), some=listed("some"),
+        vocabulary=frozenset(w for key in ("numbers", "once", "units", "adverbs", "ordinals")
+                             for phrase in table(key) for w in phrase)
+        | frozenset(w for key in ("times", "per", "every", "other", "weekends")
+                    for phrase in listed(key) for w in phrase),
+        not_typos=words_of("not_typos"),
     )
 
 
@@ -856,7 +903,15 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                     if window[0] != target[0] or _negated(answer, i, key, lex) or any(
                             start <= i and i + size <= end for start, end in idioms):
                         continue
-                    best[option.id] = max(best.get(option.id, 0.0), fuzz.ratio(window, target))
+                    if size == len(key):       # word by word: every word starts right
+                        if any(w[0] != k[0] for w, k in zip(words[i:i + size], key)):
+                            continue
+                        score = fuzz.ratio(window, target)
+                    elif min(size, len(key)) == 1:   # joined or split: "amenudo", "some times"
+                        score = fuzz.ratio(window.replace(" ", ""), target.replace(" ", ""))
+                    else:
+                        continue
+                    best[option.id] = max(best.get(option.id, 0.0), score)
     ranked = sorted(best.values(), reverse=True) + [0.0]
     if ranked[0] < FUZZY_MIN_SCORE or ranked[0] - ranked[1] < FUZZY_MIN_MARGIN:
         return None

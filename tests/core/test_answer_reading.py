@@ -190,6 +190,46 @@ STRESS = [
     ("demasiado", "very_much"), ("para nada", "not_at_all"),
 ]
 
+# More everyday ways of saying it: texting, emoji, weekdays, amounts used, idioms, typos.
+MORE = [
+    ("ahc_1", "en", "about to be homeless", "worried"), ("ahc_1", "en", "stable for now", "worried"),
+    ("ahc_1", "en", "behind on my mortgage", "worried"), ("ahc_1", "en", "in a halfway house", "not_steady"),
+    ("ahc_1", "en", "I live on Elm Street", None), ("ahc_1", "en", "w my friends for now", None),
+    ("ahc_1", "en", "my rent is late", "worried"), ("ahc_1", "en", "I pay rent", "steady"),
+    ("ahc_1", "es", "bien por ahora", "worried"), ("ahc_1", "es", "ando de casa en casa", "not_steady"),
+    ("ahc_1", "es", "vivo con mi mamá", "steady"), ("ahc_1", "es", "no pago renta", None),
+    ("ahc_5", "en", "yeah 👍", "yes"), ("ahc_5", "en", "nah my mom drives me", "no"),
+    ("ahc_5", "en", "kinda", "yes"), ("ahc_5", "en", "I don't drive", None),
+    ("ahc_6", "en", "it's included in my rent", "no"), ("ahc_6", "en", "yeah they did", "yes"),
+    ("ahc_6", "es", "no tengo luz", "already_shut_off"),
+    ("ahc_20", "en", "a pack a day", "daily"), ("ahc_20", "en", "half a pack a day", "daily"),
+    ("ahc_19", "en", "2 beers a week", "weekly"), ("ahc_19", "en", "like 10 beers a week", None),
+    ("ahc_19", "en", "fridays", "weekly"), ("ahc_19", "en", "every friday night", "weekly"),
+    ("ahc_19", "en", "every payday", "monthly"), ("ahc_19", "en", "twise a month", "monthly"),
+    ("ahc_19", "en", "once every two weeks", "monthly"), ("ahc_19", "en", "2x/week", "weekly"),
+    ("ahc_19", "en", "not in the past year", "never"), ("ahc_19", "en", "maybe 5 times", None),
+    ("ahc_19", "en", "three or four times", None), ("ahc_19", "en", "every othr day", "weekly"),
+    ("ahc_19", "es", "los sábados", "weekly"), ("ahc_19", "es", "cada ocho días", "weekly"),
+    ("ahc_19", "es", "cada quince días", "monthly"), ("ahc_19", "es", "2 veces x semana", "weekly"),
+    ("ahc_20", "es", "una cajetilla al día", "daily"), ("ahc_19", "es", "hace años que no", "never"),
+    ("ahc_19", "es", "una vez cada dos meses", None),
+    ("ahc_23a", "en", "the whole time", "nearly_every_day"), ("ahc_23a", "en", "only weekends", "several_days"),
+    ("ahc_23a", "en", "4 days a week", "more_than_half"), ("ahc_23a", "es", "la mayoría", "more_than_half"),
+    ("ahc_23b", "en", "yes", None), ("ahc_23b", "en", "nope", "not_at_all"),
+    ("ahc_11", "es", "muy", "very_hard"), ("ahc_11", "en", "pretty hard", None),
+    ("ahc_12", "en", "yes please", None), ("ahc_12", "en", "I'm looking", "help_finding"),
+    ("ahc_12", "es", "sí, busco trabajo", "help_finding"), ("ahc_12", "es", "no, estoy bien", "no_help"),
+    ("ahc_24", "en", "no not really", "not_at_all"), ("ahc_24", "en", "kinda stressed", "somewhat"),
+    ("ahc_7", "en", "my boyfriend does sometimes", "sometimes"), ("ahc_8", "en", "he yells at me every day", "frequently"),
+    ("ahc_9", "en", "only when he drinks", None),
+]
+
+
+@pytest.mark.parametrize("item_id, language, text, expected", MORE, ids=[f"{r[0]}:{r[2]}" for r in MORE])
+def test_more_everyday_answers(item_id, language, text, expected):
+    assert read(item_id, text, language) == expected
+
+
 MULTI = [
     ("roaches and mold", ("pests", "mold")), ("mice", ("pests",)), ("no problems", ("none",)),
     ("nothing", ("none",)), ("cucarachas y goteras", ("pests", "water_leaks")),
