@@ -32,8 +32,9 @@ The words are data in the `frequency:` section of `content/lexicon/en.yaml` and
   consumption   some + a thing used + per + unit ("a pack a day", "2 beers a week", "half a
                 pack a day", "un paquete al día"): at least once per unit, at most the number
                 said or the days in the unit.
-  typos         a word of 5+ letters one typo from a frequency word, first letter right, is
-                read as that word ("twise", "monht"); `not_typos` lists real words kept.
+  typos         a word of 5+ letters one typo from one of the `typo_targets` (distinctive
+                frequency words only), first letter right, is read as that word ("twise",
+                "monht", "semnaa"); `not_typos` lists real words kept ("mouth", "weeds").
 
 Phrases that only look like counts ("once in a while", "every now and then", "at once")
 are listed under `not_counts` and never read as numbers; their meaning, where it is
@@ -95,7 +96,7 @@ class FrequencyWords:
     every_skip: frozenset[str]                   # "every single day"
     things: tuple[Words, ...]                    # "pack", "beers", "cigarrillos": "a pack a day"
     some: tuple[Words, ...]                      # "a", "half a", "un": "a pack a day"
-    vocabulary: frozenset[str]                   # words a typo may be corrected to
+    vocabulary: frozenset[str]                   # words a typo may be corrected to ("twice")
     not_typos: frozenset[str]                    # real words never corrected ("mouth")
 
 

@@ -74,8 +74,10 @@ match_single, in order:
      FUZZY_MAX_WORDS (3) words and windows of the answer's words: best score >=
      FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN (10) points above the next option,
      the window starting with the phrase's first letter and each of its words with the
-     phrase's word's first letter (or one word joined or split: "amenudo", "some times"),
-     phrases of 4+ characters only, never inside a vague idiom. 80 accepts one wrong,
+     phrase's word's first letter (or one word joined or split, keeping the phrase's first
+     word: "amenudo", "some times"), phrases of 4+ characters only, never inside a vague
+     idiom; the margin is measured against every other option's loosest score (any phrase
+     length, any window), so a near-miss of another option keeps it unsure. 80 accepts one wrong,
      missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
      longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
      "never", "infrequently" is not "frequently", "on elm street" is not "on the street");
@@ -501,10 +503,7 @@ def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
         fixed={k: (v[0], v[1], v[2]) for k, v in fixed.items()},
         not_counts=listed("not_counts"), almost=words_of("almost"),
         every_skip=words_of("every_skip"), things=listed("things"), some=listed("some"),
-        vocabulary=frozenset(w for key in ("numbers", "once", "units", "adverbs", "ordinals")
-                             for phrase in table(key) for w in phrase)
-        | frozenset(w for key in ("times", "per", "every", "other", "weekends")
-                    for phrase in listed(key) for w in phrase),
+        vocabulary=words_of("typo_targets"),
         not_typos=words_of("not_typos"),
     )
 
@@ -887,35 +886,53 @@ def _decide(answer: Answer, spans: list[_Span], lex: Lexicon) -> Any:
 
 def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                   answer: Answer | None = None) -> str | None:
-    """The one option whose phrase is close to some words of the answer (typos)."""
+    """The one option whose phrase is close to some words of the answer (typos).
+
+    The winner must match word by word (each word starting with the phrase's word's
+    first letter, or one word joined or split keeping the phrase's first word: "amenudo",
+    "some times"), but every option's loosest score counts against its margin, so a
+    near-miss of another option still keeps the answer unsure.
+    """
     answer = answer or Answer(words, frozenset())
     idioms = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
               for i in _occurrences(words, idiom)]
-    best: dict[str, float] = {}
+    strict: dict[str, float] = {}
+    loose: dict[str, float] = {}
     for option in options:
         for key in _option_keys(option):
             target = " ".join(key)
-            if len(target) < FUZZY_MIN_CHARS or len(key) > FUZZY_MAX_WORDS:
+            if len(target) < FUZZY_MIN_CHARS:
                 continue
             for size in {max(1, len(key) - 1), len(key), len(key) + 1}:
                 for i in range(len(words) - size + 1):
-                    window = " ".join(words[i:i + size])
-                    if window[0] != target[0] or _negated(answer, i, key, lex) or any(
+                    window = words[i:i + size]
+                    text = " ".join(window)
+                    if text[0] != target[0] or _negated(answer, i, key, lex) or any(
                             start <= i and i + size <= end for start, end in idioms):
                         continue
-                    if size == len(key):       # word by word: every word starts right
-                        if any(w[0] != k[0] for w, k in zip(words[i:i + size], key)):
-                            continue
-                        score = fuzz.ratio(window, target)
-                    elif min(size, len(key)) == 1:   # joined or split: "amenudo", "some times"
-                        score = fuzz.ratio(window.replace(" ", ""), target.replace(" ", ""))
-                    else:
+                    score = fuzz.ratio(text, target)
+                    loose[option.id] = max(loose.get(option.id, 0.0), score)
+                    if len(key) > FUZZY_MAX_WORDS:
                         continue
-                    best[option.id] = max(best.get(option.id, 0.0), score)
-    ranked = sorted(best.values(), reverse=True) + [0.0]
-    if ranked[0] < FUZZY_MIN_SCORE or ranked[0] - ranked[1] < FUZZY_MIN_MARGIN:
+                    if size == len(key):
+                        if any(w[0] != k[0] for w, k in zip(window, key)):
+                            continue
+                    elif size < len(key):        # "amenudo" for "a menudo"
+                        if size != 1 or not window[0].startswith(key[0]):
+                            continue
+                        score = fuzz.ratio(window[0], "".join(key))
+                    else:                        # "some times" for "sometimes"
+                        if len(key) != 1 or not key[0].startswith(window[0]):
+                            continue
+                        score = fuzz.ratio("".join(window), key[0])
+                    strict[option.id] = max(strict.get(option.id, 0.0), score)
+    if not strict:
         return None
-    return max(best, key=best.__getitem__)
+    best = max(strict, key=strict.__getitem__)
+    rival = max([v for k, v in loose.items() if k != best] + [0.0])
+    if strict[best] < FUZZY_MIN_SCORE or strict[best] - rival < FUZZY_MIN_MARGIN:
+        return None
+    return best
 
 
 def _yes_no(words: Words, lex: Lexicon) -> str | None:

@@ -194,7 +194,7 @@ STRESS = [
 MORE = [
     ("ahc_1", "en", "about to be homeless", "worried"), ("ahc_1", "en", "stable for now", "worried"),
     ("ahc_1", "en", "behind on my mortgage", "worried"), ("ahc_1", "en", "in a halfway house", "not_steady"),
-    ("ahc_1", "en", "I live on Elm Street", None), ("ahc_1", "en", "w my friends for now", None),
+    ("ahc_1", "en", "I live on Elm Street", None), ("ahc_1", "en", "w my friends for now", "not_steady"), ("ahc_1", "es", "vivo con mi mamá por ahora", None),
     ("ahc_1", "en", "my rent is late", "worried"), ("ahc_1", "en", "I pay rent", "steady"),
     ("ahc_1", "es", "bien por ahora", "worried"), ("ahc_1", "es", "ando de casa en casa", "not_steady"),
     ("ahc_1", "es", "vivo con mi mamá", "steady"), ("ahc_1", "es", "no pago renta", None),
@@ -216,7 +216,7 @@ MORE = [
     ("ahc_23a", "en", "the whole time", "nearly_every_day"), ("ahc_23a", "en", "only weekends", "several_days"),
     ("ahc_23a", "en", "4 days a week", "more_than_half"), ("ahc_23a", "es", "la mayoría", "more_than_half"),
     ("ahc_23b", "en", "yes", None), ("ahc_23b", "en", "nope", "not_at_all"),
-    ("ahc_11", "es", "muy", "very_hard"), ("ahc_11", "en", "pretty hard", None),
+    ("ahc_11", "es", "muy poco", None), ("ahc_1", "es", "perdí mi lugar", "not_steady"), ("ahc_11", "en", "pretty hard", None),
     ("ahc_12", "en", "yes please", None), ("ahc_12", "en", "I'm looking", "help_finding"),
     ("ahc_12", "es", "sí, busco trabajo", "help_finding"), ("ahc_12", "es", "no, estoy bien", "no_help"),
     ("ahc_24", "en", "no not really", "not_at_all"), ("ahc_24", "en", "kinda stressed", "somewhat"),
