@@ -74,8 +74,9 @@ match_single, in order:
      FUZZY_MAX_WORDS (3) words and windows of the answer's words: best score >=
      FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN (10) points above the next option,
      the window starting with the phrase's first letter and each of its words with the
-     phrase's word's first letter (or one word joined or split, keeping the phrase's first
-     word: "amenudo", "some times"), phrases of 4+ characters only, never inside a vague
+     phrase's word's first letter (or words joined or split, keeping the first word, with
+     at most one typo besides: "amenudo", "some times true"), phrases of 4+
+     characters only, never inside a vague
      idiom; the margin is measured against every other option's loosest score (any phrase
      length, any window), so a near-miss of another option keeps it unsure. 80 accepts one wrong,
      missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
@@ -889,9 +890,10 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
     """The one option whose phrase is close to some words of the answer (typos).
 
     The winner must match word by word (each word starting with the phrase's word's
-    first letter, or one word joined or split keeping the phrase's first word: "amenudo",
-    "some times"), but every option's loosest score counts against its margin, so a
-    near-miss of another option still keeps the answer unsure.
+    first letter), or with two words joined or one split, keeping the first word and
+    at most one typo besides ("amenudo", "some times true"; not "necesito" for "no
+    necesito", nor "struggling lol" for "struggling a lot"); every option's loosest score counts against its margin, so a near-miss
+    of another option still keeps the answer unsure.
     """
     answer = answer or Answer(words, frozenset())
     idioms = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
@@ -917,14 +919,12 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                     if size == len(key):
                         if any(w[0] != k[0] for w, k in zip(window, key)):
                             continue
-                    elif size < len(key):        # "amenudo" for "a menudo"
-                        if size != 1 or not window[0].startswith(key[0]):
+                    else:       # words joined or split: "amenudo", "some times true"
+                        fewer, more = (window, key) if size < len(key) else (key, window)
+                        joined, whole = "".join(window), "".join(key)
+                        if not fewer[0].startswith(more[0]) or OSA.distance(joined, whole) > 1:
                             continue
-                        score = fuzz.ratio(window[0], "".join(key))
-                    else:                        # "some times" for "sometimes"
-                        if len(key) != 1 or not key[0].startswith(window[0]):
-                            continue
-                        score = fuzz.ratio("".join(window), key[0])
+                        score = fuzz.ratio(joined, whole)
                     strict[option.id] = max(strict.get(option.id, 0.0), score)
     if not strict:
         return None
