@@ -85,7 +85,8 @@ match_single, in order:
      the margin keeps an answer between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
   must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
-  digits inside a counted frequency are counts, not option numbers.
+  digits inside a counted frequency or an option phrase are not option numbers ("3
+  times a week", "section 8").
 
 match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
 be understood: option numbers, option phrases (as above, any length; negated ones do not
@@ -980,7 +981,8 @@ def match_single(text: str, options: Sequence[OptionChoice], language: str) -> s
     if choice is None:
         choice = _yes_no_option(words, core, options, lex) or _fuzzy_choice(words, options, lex, answer)
 
-    counted = {i for s in spans if s.frequency for i in range(s.start, s.end)}
+    counted = {i for s in spans if (s.frequency or s.option) and not s.negated
+               for i in range(s.start, s.end)}            # "3 times", "section 8"
     edges = {i for i in (core_start, core_end - 1) if i not in counted}
     edge_numbers = {_digit_number(words[i]) for i in edges} - {None}
     if edge_numbers and {by_number.get(n) for n in edge_numbers} != {choice}:
