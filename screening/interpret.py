@@ -21,7 +21,9 @@ shortened ("yesss" -> "yes"). Yes/no words and commands also ignore doubled lett
 Answers to a question (match_single, match_multi) are read a little further:
   - Parts: a comma, full stop, semicolon, !, ? or line break (not between digits: "1,3")
     ends a part of the answer; so does a yes or no said on its own before a new statement
-    ("no I have a car": clause_starters).
+    ("no I have a car": clause_starters), and a clear yes before anything but another
+    yes/no word (`yes_alone`: "yes the bus is always late"; "yeah no" stays mixed; "no
+    money for gas" is a lack, not a "no").
   - Spellings: texting spellings and contractions are read as the lexicon's `spellings`
     say ("alot" -> "a lot", "everyday" -> "every day", "do not" -> "dont", "q" -> "que"),
     in the answer and in the option phrases alike; "3x" is "3 x" (three times).
@@ -63,8 +65,8 @@ match_single, in order:
      have to leave"; "I rent, scared tho"). From the last part back: a part naming one
      option decides; naming two, or a frequency between two options, is unsure; a part
      with only negated phrases gives way to the part before ("most days but not every
-     day"); a last part that names nothing but says something ("I have a car but it's
-     old") is unsure. Without contrast words the answer is one part: two different
+     day"); a last part that names nothing but says something, a bare negator included
+     ("I have a car but it's old", "yes but not now"), is unsure. Without contrast words the answer is one part: two different
      options named -> None.
   3. Nothing named: yes/no words ("yeah", "nope", "claro", "👍") when exactly one option
      has a phrase from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No",
@@ -278,6 +280,7 @@ class Lexicon:
     contrast: tuple[Words, ...]               # "but", "pero": the part after decides
     concessive: tuple[Words, ...]             # "though", "aunque": the part they mark gives way
     clause_starters: frozenset[str]           # "no I have a car": "no" answers on its own
+    yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
     light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
     function_words: frozenset[str]            # words that add nothing to an answer part
     spellings: Mapping[Words, Words]          # "alot" -> ("a", "lot"), "do not" -> ("dont",)
@@ -444,6 +447,7 @@ def load_lexicon() -> Lexicon:
         contrast=phrases("contrast"),
         concessive=phrases("concessive"),
         clause_starters=frozenset(w for p in phrases("clause_starters") for w in p),
+        yes_alone=frozenset(" ".join(_squeeze(p)) for p in phrases("yes_alone")),
         light=frozenset(w for p in phrases("light_words") for w in p),
         function_words=frozenset(w for p in phrases("function_words") for w in p),
         spellings=spellings,
@@ -655,8 +659,10 @@ def _answer(text: Any, lex: Lexicon) -> Answer:
     for size in (3, 2, 1):
         said = " ".join(_squeeze(words[first:first + size]))
         after = first + size
-        if after < len(words) and (said in lex.yes or said in lex.no) \
-                and words[after] in lex.clause_starters:
+        following = " ".join(_squeeze(words[after:after + 1]))
+        if after < len(words) and ((said in lex.yes or said in lex.no)
+                                   and words[after] in lex.clause_starters
+                                   or said in lex.yes_alone and following not in lex.yes | lex.no):
             breaks.add(after)
             break
     return Answer(tuple(words), frozenset(breaks))
@@ -862,11 +868,12 @@ def _decide(answer: Answer, spans: list[_Span], lex: Lexicon) -> Any:
     From the last part back: a part naming one option decides; two options, or a
     frequency between two options, is unsure; a part with only negated phrases ("but
     not every day") gives way to the part before; a last part that names nothing but
-    says something ("I have a car but it breaks down") is unsure.
+    says something, a bare negator included ("I have a car but it's old", "yes but not
+    now"), is unsure.
     """
     parts = _parts(answer, lex)
-    quiet = lex.function_words | lex.light | lex.negation_skip | lex.negators | frozenset(
-        w for p in lex.answer_filler for w in p)
+    quiet = (lex.function_words | lex.light | lex.negation_skip | frozenset(
+        w for p in lex.answer_filler for w in p)) - lex.negators      # "yes but not now": unsure
     for number, (start, end) in reversed(list(enumerate(parts))):
         inside = [s for s in spans if start <= s.start and s.end <= end]
         if any(s.option is None and not s.negated for s in inside):

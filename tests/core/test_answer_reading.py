@@ -279,3 +279,12 @@ def test_not_frequencies(text):
 @pytest.mark.parametrize("text, expected", MULTI)
 def test_housing_problems(text, expected):
     assert read_item_answer(INSTRUMENT.item("ahc_2"), text, "en") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yes the buses are always late", "yes"), ("yes but not now", None), ("yeah my ride fell through", "yes"),
+    ("no money for gas", None), ("ok so I have a car", "no"), ("sí, a veces no tengo cómo llegar", "yes"),
+    ("yes I have a car", None), ("bet", "yes"), ("yeah no", None), ("yeah nah", None),
+])
+def test_a_clear_yes_first_answers_on_its_own(text, expected):
+    assert read("ahc_5", text) == expected
