@@ -18,33 +18,81 @@ apostrophes too), hyphens and slashes read as spaces, and a letter typed 3+ time
 shortened ("yesss" -> "yes"). Yes/no words and commands also ignore doubled letters
 ("yess", "stopp"). Lexicon entries go through the same steps.
 
+Answers to a question (match_single, match_multi) are read a little further:
+  - Parts: a comma, full stop, semicolon, !, ? or line break (not between digits: "1,3")
+    ends a part of the answer; so does a yes or no said on its own before a new statement
+    ("no I have a car": clause_starters), and a clear yes before anything but another
+    yes/no word (`yes_alone`: "yes the bus is always late"; "yeah no" stays mixed; "no
+    money for gas" is a lack, not a "no").
+  - Spellings: texting spellings and contractions are read as the lexicon's `spellings`
+    say ("alot" -> "a lot", "everyday" -> "every day", "do not" -> "dont", "q" -> "que"),
+    in the answer and in the option phrases alike; "3x" is "3 x" (three times).
+  - Small words: a phrase of 2+ other words matches with or without `light_words` ("a",
+    "the", "my", "la", "mi") inside it: "can't pay rent" = "can't pay my rent".
+  - Option sets: `content/lexicon/option_sets.yaml` says, for a set of option ids, how to
+    map counted frequencies (bands) and what a negated option phrase means ("I don't
+    have a steady place" -> not steady).
+
 match_single, in order:
   1. A number: the whole answer, after filler such as "option", "the", "I'd say",
      "please", is a digit ("2", "#2", "2.", "2nd", "2do") or a number word ("two", "dos",
      "second", "segundo", "the second one"). Out of range -> None.
-  2. An option's phrase appears in the answer, word for word ("i'd say sometimes true
-     honestly"). Phrases shorter than 4 characters ("No", "Sí", "Yes") count only as the
-     whole answer (after filler), so "no idea" is not "No". A phrase within
-     NEGATION_REACH (2) words after a negator ("not often", "not very often", "no mold")
-     does not count, unless the phrase is itself negative ("no, nunca", "not at all").
-     A phrase inside a longer matched phrase of another option does not count ("fairly
-     often" beats "often"). Two different options named -> None.
-  3. Yes/no words ("yeah", "nope", "claro", "👍") when exactly one option has a phrase
-     from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No", "Never",
-     "Nunca", "Not at all"...). So "no" / "nope" choose "Never true" or PHQ "Not at all";
-     "yes" chooses nothing there, nor an option whose synonym is "fine" or "SSI".
-  4. Typos (rapidfuzz `fuzz.ratio`, 0-100) between the option phrases and windows of the
-     answer's words: best score >= FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN
-     (10) points above the next option, the window starting with the phrase's first
-     letter, phrases of 4+ characters only. 80 accepts one wrong, missing or extra letter
-     in a 5-letter word ("nevr", "nunka", "ofen") and two in longer phrases ("somtims");
-     the first-letter rule keeps real words out ("ever" is not "never", "infrequently"
-     is not "frequently"); the margin keeps an answer between two options unsure.
+  2. What the answer names, found everywhere in it:
+     - an option's phrase, word for word ("i'd say sometimes true honestly"). Phrases
+       shorter than 4 characters ("No", "Sí", "Yes") count only as the whole answer or a
+       whole part (after filler), so "no idea" is not "No" but "no, I have a car" is.
+     - on a frequency scale, a counted frequency ("two or three times a month", "every
+       other day", "weekends", "dos veces al mes"; see screening/frequency.py) turned
+       into times within the item's period and placed by the set's bands; a range across
+       two bands, or in a gap, is unsure. A count is not an option number there ("2 days"
+       in the PHQ's 2 weeks is several days); counts inside a vague idiom do not count
+       ("once" in "once in a while").
+     - a yes or no said as the first part ("nah, i drive"), when exactly one option is
+       labelled yes / no (see 3).
+     A phrase or frequency inside a longer one does not count ("fairly often" beats
+     "often", "once or twice a week" beats "once or twice"); when a phrase and a frequency
+     cover the same words, the phrase (the instrument's own words) wins.
+     Negation: a phrase with a negator up to NEGATION_REACH (2) words before it, not
+     counting `negation_skip` words ("have", "a", "really", "tengo", "un") nor words of
+     other option phrases, and never across a part break or a contrast word, is negated
+     ("not very often", "I don't have a steady place", "not worried about losing it"),
+     unless the phrase is itself negative ("no, nunca", "not at all", "not a problem").
+     A negated phrase means the option set's `negated` option if it has one (and the
+     phrase is not in `not_flipped`), otherwise it chooses nothing.
+     Contrast: the answer is cut at `contrast` words ("but", "pero"): the part after
+     decides ("renting but behind and might have to leave" -> worried). A `concessive`
+     word ("though", "aunque") makes its own part give way ("though I rent, I might
+     have to leave"; "I rent, scared tho"). From the last part back: a part naming one
+     option decides; naming two, or a frequency between two options, is unsure; a part
+     with only negated phrases gives way to the part before ("most days but not every
+     day"); a last part that names nothing but says something, a bare negator included
+     ("I have a car but it's old", "yes but not now"), is unsure. Without contrast words the answer is one part: two different
+     options named -> None.
+  3. Nothing named: yes/no words ("yeah", "nope", "claro", "👍") when exactly one option
+     has a phrase from the lexicon's narrow yes_labels / no_labels ("Yes", "Sí" / "No",
+     "Never", "Nunca", "Not at all"...). So "no" / "nope" choose "Never true" or PHQ "Not
+     at all"; "yes" chooses nothing there, nor an option whose synonym is "fine" or "SSI".
+  4. Typos (rapidfuzz `fuzz.ratio`, 0-100) between option phrases of at most
+     FUZZY_MAX_WORDS (3) words and windows of the answer's words: best score >=
+     FUZZY_MIN_SCORE (80) and at least FUZZY_MIN_MARGIN (10) points above the next option,
+     the window starting with the phrase's first letter and each of its words with the
+     phrase's word's first letter (or words joined or split, keeping the first word, with
+     at most one typo besides: "amenudo", "some times true"), phrases of 4+
+     characters only, never inside a vague
+     idiom; the margin is measured against every other option's loosest score (any phrase
+     length, any window), so a near-miss of another option keeps it unsure. 80 accepts one wrong,
+     missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
+     longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
+     "never", "infrequently" is not "frequently", "on elm street" is not "on the street");
+     the margin keeps an answer between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
-  must name the same option as the words, otherwise None ("2 times a week" -> None).
+  must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
+  digits inside a counted frequency or an option phrase are not option numbers ("3
+  times a week", "section 8").
 
 match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
-be understood: option numbers, option phrases (as above, any length), joining and filler
+be understood: option numbers, option phrases (as above, any length; negated ones do not
+count), joining and filler
 words ("and", "y", "also", "I have"), and leftover words that match one option by typo.
 Any other word -> None ("everything except mold", "not pests"). "1-3" (a range or two
 numbers?) -> None. "13" is option 13, not 1 and 3. The none option cannot be combined.
@@ -103,7 +151,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -111,6 +159,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from screening.frequency import Frequency, FrequencyWords, find_frequencies
 from screening.text_normalize import clean_message, normalize
 
 log = logging.getLogger(__name__)
@@ -125,6 +174,8 @@ CRISIS_KINDS = ("overdose", "self_harm", "violence")  # priority when one messag
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
 FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by
 FUZZY_MIN_CHARS = 4       # shorter phrases ("no", "sí", "yes") must be typed exactly
+FUZZY_MAX_WORDS = 3       # longer phrases are matched word for word only (a typo is in a word,
+                          # and a window one word short of "i take the bus fine" is another answer)
 MAX_COMMAND_FILLERS = 2   # "ok stop please" is a command; a sentence is not
 NEGATION_REACH = 2        # words before a phrase that may negate it ("not very often")
 SPANISH_MIN_SCORE = 2
@@ -224,6 +275,17 @@ class Lexicon:
     slots: Mapping[str, frozenset[str]]
     expansions: Mapping[str, Words]           # "hes" -> ("he", "is")
     markers: Mapping[str, Mapping[str, int]]  # language -> word -> weight
+    # Reading an answer's parts (options only; commands and crisis words do not use these)
+    negation_skip: frozenset[str]             # words a negator reaches over ("have", "a")
+    contrast: tuple[Words, ...]               # "but", "pero": the part after decides
+    concessive: tuple[Words, ...]             # "though", "aunque": the part they mark gives way
+    clause_starters: frozenset[str]           # "no I have a car": "no" answers on its own
+    yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
+    light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
+    function_words: frozenset[str]            # words that add nothing to an answer part
+    spellings: Mapping[Words, Words]          # "alot" -> ("a", "lot"), "do not" -> ("dont",)
+    spelling_longest: int
+    frequency: FrequencyWords
 
 
 def _read(language: str) -> dict:
@@ -353,6 +415,16 @@ def load_lexicon() -> Lexicon:
                     weights[w] = max(weights.get(w, 0), weight)
         markers[language] = weights
 
+    spellings: dict[Words, Words] = {}
+    for language, data in raw.items():
+        mapping = _get(data, ["spellings"], language) or {}
+        if not isinstance(mapping, dict):
+            raise LexiconError(f"{language}.yaml: spellings must be a mapping")
+        for typed, meant in mapping.items():
+            key = _words(str(typed))
+            if key:
+                spellings[key] = _words(str(meant))
+
     return Lexicon(
         yes=yes, no=no, yes_labels=joined("yes_labels"), no_labels=joined("no_labels"),
         none=joined("none_words"), all=joined("all_words"),
@@ -371,6 +443,74 @@ def load_lexicon() -> Lexicon:
         slots=slots,
         expansions=expansions,
         markers=markers,
+        negation_skip=frozenset(w for p in phrases("negation_skip") for w in p),
+        contrast=phrases("contrast"),
+        concessive=phrases("concessive"),
+        clause_starters=frozenset(w for p in phrases("clause_starters") for w in p),
+        yes_alone=frozenset(" ".join(_squeeze(p)) for p in phrases("yes_alone")),
+        light=frozenset(w for p in phrases("light_words") for w in p),
+        function_words=frozenset(w for p in phrases("function_words") for w in p),
+        spellings=spellings,
+        spelling_longest=max(map(len, spellings), default=1),
+        frequency=_frequency_words(raw),
+    )
+
+
+def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
+    """The `frequency:` sections of both lexicon files, for screening.frequency."""
+    def section(language: str) -> dict:
+        found = raw[language].get("frequency") or {}
+        if not isinstance(found, dict):
+            raise LexiconError(f"{language}.yaml: frequency must be a mapping")
+        return found
+
+    def listed(key: str) -> tuple[Words, ...]:
+        out = []
+        for language in raw:
+            where = f"{language}.yaml: frequency.{key}"
+            out += [_words(p) for p in _strings(section(language).get(key), where)]
+        return _longest_first(out)
+
+    def table(key: str) -> dict[Words, Any]:
+        out: dict[Words, Any] = {}
+        for language in raw:
+            mapping = section(language).get(key) or {}
+            if not isinstance(mapping, dict):
+                raise LexiconError(f"{language}.yaml: frequency.{key} must be a mapping")
+            for phrase, value in mapping.items():
+                values = value if isinstance(value, list) else [value]
+                if not values or not all(isinstance(v, (int, float)) for v in values):
+                    raise LexiconError(f"{language}.yaml: frequency.{key}.{phrase}: numbers only")
+                out[_words(str(phrase))] = tuple(float(v) for v in values)
+        return out
+
+    def single(key: str) -> dict[str, float]:
+        found = table(key)
+        if any(len(k) != 1 for k in found):
+            raise LexiconError(f"frequency.{key}: single words only")
+        return {k[0]: v[0] for k, v in found.items()}
+
+    def words_of(key: str) -> frozenset[str]:
+        return frozenset(w for p in listed(key) for w in p)
+
+    amounts = table("amounts")
+    fixed = table("fixed")
+    if any(len(v) != 2 for v in amounts.values()) or any(len(v) != 3 for v in fixed.values()):
+        raise LexiconError("frequency: amounts are [low, high], fixed are [low, high, per_days]")
+    return FrequencyWords(
+        numbers=single("numbers"), amounts={k: (v[0], v[1]) for k, v in amounts.items()},
+        once=single("once"), times=words_of("times"), per=listed("per"), every=listed("every"),
+        other=words_of("other"), ordinals={k: int(v) for k, v in single("ordinals").items()},
+        hedges=listed("hedges"), range_words=words_of("range_words"),
+        range_start=words_of("range_start"),
+        units={k: v[0] for k, v in table("units").items()},
+        day_units=frozenset(listed("day_units")), weekends=listed("weekends"),
+        adverbs={k: v[0] for k, v in table("adverbs").items()},
+        fixed={k: (v[0], v[1], v[2]) for k, v in fixed.items()},
+        not_counts=listed("not_counts"), almost=words_of("almost"),
+        every_skip=words_of("every_skip"), things=listed("things"), some=listed("some"),
+        vocabulary=words_of("typo_targets"),
+        not_typos=words_of("not_typos"),
     )
 
 
@@ -409,9 +549,128 @@ def _never_raise(fallback: _T) -> Callable[[Callable[..., _T]], Callable[..., _T
 # ---------------------------------------------------------------------------
 # Options
 
+OPTION_SETS_FILE = LEXICON_DIR / "option_sets.yaml"
+
+
+@dataclass(frozen=True)
+class OptionSetRules:
+    """How one set of answer options relates (content/lexicon/option_sets.yaml)."""
+    period_days: float | None = None                       # for counted frequencies
+    bands: tuple[tuple[str, float, float], ...] = ()       # option id, low, high
+    negated: Mapping[str, str] = field(default_factory=dict)     # negated option -> option meant
+    not_flipped: frozenset[Words] = frozenset()                 # phrases that never flip
+
+
+@functools.lru_cache(maxsize=None)
+def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
+    """Option ids (as a set) -> how to read frequencies and negations for them."""
+    try:
+        data = yaml.safe_load(OPTION_SETS_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"cannot read {OPTION_SETS_FILE}: {exc}") from exc
+    rules: dict[frozenset[str], OptionSetRules] = {}
+    for name, entry in data.items():
+        where = f"option_sets.yaml: {name}"
+        if not isinstance(entry, dict):
+            raise LexiconError(f"{where}: expected a mapping")
+        ids = frozenset(str(i) for i in _strings([str(i) for i in entry.get("options") or []], where))
+        frequency = entry.get("frequency") or {}
+        bands = []
+        for option_id, band in (frequency.get("bands") or {}).items():
+            if (str(option_id) not in ids or not isinstance(band, list) or len(band) != 2
+                    or not all(isinstance(b, (int, float)) for b in band)):
+                raise LexiconError(f"{where}: band {option_id!r} must be [low, high] of an option")
+            bands.append((str(option_id), float(band[0]), float(band[1])))
+        negated = {str(k): str(v) for k, v in (entry.get("negated") or {}).items()}
+        if not set(negated) | set(negated.values()) <= ids:
+            raise LexiconError(f"{where}: negated names an unknown option")
+        period = frequency.get("period_days")
+        if bands and not isinstance(period, (int, float)):
+            raise LexiconError(f"{where}: frequency needs period_days")
+        not_flipped = frozenset(_phrase_key(p) for p in _strings(entry.get("not_flipped"), where))
+        rules[ids] = OptionSetRules(float(period) if bands else None, tuple(bands), negated,
+                                    not_flipped)
+    return rules
+
+
+def _rules_for(options: Sequence[OptionChoice]) -> OptionSetRules:
+    return load_option_sets().get(frozenset(o.id for o in options)) or OptionSetRules()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as words, with where its parts break."""
+    words: Words
+    breaks: frozenset[int]      # a comma, full stop ... (or a yes/no said alone) before words[i]
+
+    def clauses(self) -> list[tuple[int, int]]:
+        """(start, end) of each punctuation part."""
+        edges = sorted({0, len(self.words), *(b for b in self.breaks if 0 < b < len(self.words))})
+        return list(zip(edges, edges[1:]))
+
+
+# A comma, full stop, semicolon, !, ? or line break ends a part, except between digits
+# ("1,3", "2.5"); so does a dash with spaces around it.
+_CLAUSE_BREAK = re.compile(r"(?<!\d)[,;.!?\n]+|[,;.!?\n]+(?!\d)|\s[-\u2013\u2014]+(?:\s|$)")
+
+
+def _spell(words: Words, lex: Lexicon) -> Words:
+    """Texting spellings and contractions as the lexicon writes them ("alot" -> "a lot")."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(lex.spelling_longest, len(words) - i), 0, -1):
+            meant = lex.spellings.get(words[i:i + size])
+            if meant is not None:
+                out.extend(meant)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return tuple(out)
+
+
+_TIMES_X = re.compile(r"(\d{1,4})x")
+
+
+def _split_times(words: Words) -> Words:
+    """ "3x" -> "3", "x" (three times), so "2-3x a week" reads as a range."""
+    out: list[str] = []
+    for word in words:
+        match = _TIMES_X.fullmatch(word)
+        out.extend((match.group(1), "x") if match else (word,))
+    return tuple(out)
+
+
+def _answer(text: Any, lex: Lexicon) -> Answer:
+    words: list[str] = []
+    breaks: set[int] = set()
+    for part in _CLAUSE_BREAK.split(clean_message(None if text is None else str(text))):
+        part_words = _spell(_split_times(_words(part)), lex)
+        if part_words:
+            if words:
+                breaks.add(len(words))
+            words.extend(part_words)
+    # "no I have a car", "yeah it does": a yes or no that answers on its own
+    first = 0
+    while first < len(words) and _squeeze(words[first:first + 1]) in lex.yes_no_filler:
+        first += 1
+    for size in (3, 2, 1):
+        said = " ".join(_squeeze(words[first:first + size]))
+        after = first + size
+        following = " ".join(_squeeze(words[after:after + 1]))
+        if after < len(words) and ((said in lex.yes or said in lex.no)
+                                   and words[after] in lex.clause_starters
+                                   or said in lex.yes_alone and following not in lex.yes | lex.no):
+            breaks.add(after)
+            break
+    return Answer(tuple(words), frozenset(breaks))
+
+
 @functools.lru_cache(maxsize=4096)
 def _phrase_key(phrase: str) -> Words:
-    return _words(phrase)
+    return _spell(_words(phrase), load_lexicon())
 
 
 def _option_keys(option: OptionChoice) -> list[Words]:
@@ -435,34 +694,220 @@ def _only_number(core: Words, lex: Lexicon) -> int | None:
     return _number(core[0], lex) if len(core) == 1 else None
 
 
-def _negated(words: Words, start: int, key: Words, lex: Lexicon) -> bool:
-    """ "not often", "not very often", "no mold" - unless the phrase is itself negative
-    ("no, nunca", "not at all")."""
-    if not lex.negators.intersection(words[max(0, start - NEGATION_REACH):start]):
+def _core_bounds(words: Words, lex: Lexicon) -> tuple[int, int]:
+    """Where the answer is once filler at both ends is left out ("I'd say 2" -> "2")."""
+    start, end = 0, len(words)
+    changed = True
+    while changed and start < end:
+        changed = False
+        for phrase in lex.answer_filler:
+            if words[start:start + len(phrase)] == phrase and start + len(phrase) <= end:
+                start += len(phrase)
+                changed = True
+                break
+            if end - len(phrase) >= start and words[end - len(phrase):end] == phrase:
+                end -= len(phrase)
+                changed = True
+                break
+    return (start, end) if start < end else (0, len(words))
+
+
+def _negated(answer: Answer, start: int, key: Words, lex: Lexicon,
+             phrases: frozenset[int] = frozenset()) -> bool:
+    """ "not often", "not very often", "I don't have a steady place", "no tengo un lugar
+    estable", "not worried about losing it" - unless the phrase is itself negative ("no,
+    nunca", "not at all"). A negator reaches NEGATION_REACH words back, not counting
+    negation_skip words nor words of other option phrases (`phrases`), never past a part
+    break or a contrast word."""
+    if key and (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no):
         return False
-    return not (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no)
+    counted = 0
+    i = start - 1
+    while i >= 0 and counted < NEGATION_REACH:
+        if i + 1 in answer.breaks:
+            return False
+        word = answer.words[i]
+        if word in lex.negators:
+            return True
+        if (word,) in lex.contrast:
+            return False
+        if word not in lex.negation_skip and i not in phrases:
+            counted += 1
+        i -= 1
+    return False
 
 
-def _phrase_spans(words: Words, core: Words, options: Sequence[OptionChoice],
-                  lex: Lexicon, short_ok: bool) -> list[tuple[int, int, str]]:
-    """Where option phrases appear word for word, minus negated and nested ones."""
-    spans = []
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    option: str | None          # None: a frequency between two options (unsure)
+    negated: bool = False
+    frequency: bool = False
+
+
+def _reduced(words: Words, lex: Lexicon) -> tuple[Words, list[int]]:
+    kept = [i for i, w in enumerate(words) if w not in lex.light]
+    return tuple(words[i] for i in kept), kept
+
+
+def _clause_is(answer: Answer, key: Words, lex: Lexicon) -> list[tuple[int, int]]:
+    """Parts of the answer that are exactly `key` once filler is left out ("no, i have a car")."""
+    found = []
+    for start, end in answer.clauses():
+        part = answer.words[start:end]
+        inner = _strip_ends(part, lex.answer_filler)[0] or part
+        if inner == key:
+            found.append((start, end))
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_phrase(key: Words) -> bool:
+    lex = load_lexicon()
+    found = find_frequencies(key, lex.frequency)
+    return len(found) == 1 and (found[0].start, found[0].end) == (0, len(key))
+
+
+def _is_count(key: Words, lex: Lexicon) -> bool:
+    """The phrase is itself a counted frequency ("once", "twice", "one time")."""
+    return _count_phrase(key)
+
+
+def _frequency_option(freq: Frequency, rules: OptionSetRules) -> str | None:
+    low, high = freq.times_in(rules.period_days or 0.0)
+    fits = [o for o, b_low, b_high in rules.bands if b_low - 1e-3 <= low and high <= b_high + 1e-3]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], lex: Lexicon,
+                  short_ok: bool, rules: OptionSetRules | None = None) -> list[_Span]:
+    """Where options are named: their phrases word for word (small words such as "a",
+    "the", "mi" optional inside phrases of 2+ other words), counted frequencies mapped by
+    the option set's bands, a yes or no said on its own; minus nested ones, and minus
+    counts inside a vague idiom ("once" in "once in a while"). A negated
+    phrase means the option set's `negated` option (unless listed in `not_flipped`), or
+    is kept as negated."""
+    words = answer.words
+    reduced, kept = _reduced(words, lex)
+    spans: list[_Span] = []
+    found: list[tuple[OptionChoice, Words, int, int]] = []
     for option in options:
         for key in _option_keys(option):
             if len(" ".join(key)) < FUZZY_MIN_CHARS and not short_ok:
                 if key == core:
-                    spans.append((0, len(words), option.id))
+                    spans.append(_Span(0, len(words), option.id))
+                else:
+                    spans += [_Span(s, e, option.id) for s, e in _clause_is(answer, key, lex)]
                 continue
-            spans.extend((i, i + len(key), option.id) for i in _occurrences(words, key)
-                         if not _negated(words, i, key, lex))
-    return [s for s in spans
-            if not any(t[0] <= s[0] and s[1] <= t[1] and t[1] - t[0] > s[1] - s[0]
-                       for t in spans)]
+            places = {(i, i + len(key)) for i in _occurrences(words, key)}
+            small = tuple(w for w in key if w not in lex.light)
+            if len(small) >= 2:
+                places |= {(kept[i], kept[i + len(small) - 1] + 1)
+                           for i in _occurrences(reduced, small)}
+            found += [(option, key, s, e) for s, e in places]
+    vague = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
+             for i in _occurrences(words, idiom)]
+    found = [f for f in found if not (_is_count(f[1], lex) and any(
+        v_start <= f[2] and f[3] <= v_end for v_start, v_end in vague))]  # "once" in "once in a while"
+    phrases = frozenset(i for _, _, s, e in found for i in range(s, e))
+    for option, key, s, e in found:
+        flipped = rules.negated.get(option.id) if rules and key not in rules.not_flipped else None
+        negated = _negated(answer, s, key, lex, phrases)
+        spans.append(_Span(s, e, flipped, False) if negated and flipped
+                     else _Span(s, e, option.id, negated))
+    if rules and rules.bands:
+        for freq in find_frequencies(words, lex.frequency):
+            spans.append(_Span(freq.start, freq.end, _frequency_option(freq, rules),
+                               _negated(answer, freq.start, words[freq.start:freq.end], lex, phrases),
+                               frequency=True))
+    if rules is not None and len(answer.clauses()) > 1:
+        yes_no = _yes_no_option(words[slice(*answer.clauses()[0])], (), options, lex)
+        if yes_no:
+            spans.append(_Span(*answer.clauses()[0], yes_no))
+    spans = list(dict.fromkeys(spans))
+    spans = [s for s in spans
+             if not any(t.start <= s.start and s.end <= t.end and t.end - t.start > s.end - s.start
+                        for t in spans)
+             and not (s.frequency and any(not t.frequency and (t.start, t.end) == (s.start, s.end)
+                                          for t in spans))]
+    return spans
 
 
-def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon) -> str | None:
-    """The one option whose phrase is close to some words of the answer (typos)."""
-    best: dict[str, float] = {}
+def _parts(answer: Answer, lex: Lexicon) -> list[tuple[int, int]]:
+    """The answer cut where it turns: "X but Y" -> X, Y; "though X, Y" -> X, Y; "X, Y tho"
+    -> X, Y. The contrast words themselves belong to no part."""
+    words, n = answer.words, len(answer.words)
+    clauses = answer.clauses()
+    cuts: set[tuple[int, int]] = set()
+    for phrase in lex.contrast:
+        cuts |= {(i, i + len(phrase)) for i in _occurrences(words, phrase)}
+    for phrase in lex.concessive:
+        for i in _occurrences(words, phrase):
+            c_start, c_end = next((s, e) for s, e in clauses if s <= i < e)
+            cuts.add((i, i + len(phrase)))
+            if i == c_start and c_end < n:
+                cuts.add((c_end, c_end))          # "though I rent, I'm worried"
+            elif i + len(phrase) == c_end and c_start > 0:
+                cuts.add((c_start, c_start))      # "I rent, worried tho"
+    parts, start = [], 0
+    for cut_start, cut_end in sorted(cuts):
+        if cut_start >= start:
+            parts.append((start, cut_start))
+            start = cut_end
+    parts.append((start, n))
+    return [(s, e) for s, e in parts if s < e]
+
+
+_UNSURE = object()
+
+
+def _decide(answer: Answer, spans: list[_Span], lex: Lexicon) -> Any:
+    """The option the answer's deciding part names; None when no part names one; _UNSURE.
+
+    From the last part back: a part naming one option decides; two options, or a
+    frequency between two options, is unsure; a part with only negated phrases ("but
+    not every day") gives way to the part before; a last part that names nothing but
+    says something, a bare negator included ("I have a car but it's old", "yes but not
+    now"), is unsure.
+    """
+    parts = _parts(answer, lex)
+    quiet = (lex.function_words | lex.light | lex.negation_skip | frozenset(
+        w for p in lex.answer_filler for w in p)) - lex.negators      # "yes but not now": unsure
+    for number, (start, end) in reversed(list(enumerate(parts))):
+        inside = [s for s in spans if start <= s.start and s.end <= end]
+        if any(s.option is None and not s.negated for s in inside):
+            return _UNSURE
+        named = {s.option for s in inside if not s.negated}
+        if len(named) > 1:
+            return _UNSURE
+        if named:
+            return named.pop()
+        if any(s.negated for s in inside):
+            continue
+        covered = {i for s in inside for i in range(s.start, s.end)}
+        said = [w for i, w in enumerate(answer.words[start:end], start) if i not in covered
+                and w not in quiet and not w.isdigit()]
+        if number == len(parts) - 1 and len(parts) > 1 and said:
+            return _UNSURE
+    return None
+
+
+def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
+                  answer: Answer | None = None) -> str | None:
+    """The one option whose phrase is close to some words of the answer (typos).
+
+    The winner must match word by word (each word starting with the phrase's word's
+    first letter), or with two words joined or one split, keeping the first word and
+    at most one typo besides ("amenudo", "some times true"; not "necesito" for "no
+    necesito", nor "struggling lol" for "struggling a lot"); every option's loosest score counts against its margin, so a near-miss
+    of another option still keeps the answer unsure.
+    """
+    answer = answer or Answer(words, frozenset())
+    idioms = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
+              for i in _occurrences(words, idiom)]
+    strict: dict[str, float] = {}
+    loose: dict[str, float] = {}
     for option in options:
         for key in _option_keys(option):
             target = " ".join(key)
@@ -470,14 +915,32 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon) -
                 continue
             for size in {max(1, len(key) - 1), len(key), len(key) + 1}:
                 for i in range(len(words) - size + 1):
-                    window = " ".join(words[i:i + size])
-                    if window[0] != target[0] or _negated(words, i, key, lex):
+                    window = words[i:i + size]
+                    text = " ".join(window)
+                    if text[0] != target[0] or _negated(answer, i, key, lex) or any(
+                            start <= i and i + size <= end for start, end in idioms):
                         continue
-                    best[option.id] = max(best.get(option.id, 0.0), fuzz.ratio(window, target))
-    ranked = sorted(best.values(), reverse=True) + [0.0]
-    if ranked[0] < FUZZY_MIN_SCORE or ranked[0] - ranked[1] < FUZZY_MIN_MARGIN:
+                    score = fuzz.ratio(text, target)
+                    loose[option.id] = max(loose.get(option.id, 0.0), score)
+                    if len(key) > FUZZY_MAX_WORDS:
+                        continue
+                    if size == len(key):
+                        if any(w[0] != k[0] for w, k in zip(window, key)):
+                            continue
+                    else:       # words joined or split: "amenudo", "some times true"
+                        fewer, more = (window, key) if size < len(key) else (key, window)
+                        joined, whole = "".join(window), "".join(key)
+                        if not fewer[0].startswith(more[0]) or OSA.distance(joined, whole) > 1:
+                            continue
+                        score = fuzz.ratio(joined, whole)
+                    strict[option.id] = max(strict.get(option.id, 0.0), score)
+    if not strict:
         return None
-    return max(best, key=best.__getitem__)
+    best = max(strict, key=strict.__getitem__)
+    rival = max([v for k, v in loose.items() if k != best] + [0.0])
+    if strict[best] < FUZZY_MIN_SCORE or strict[best] - rival < FUZZY_MIN_MARGIN:
+        return None
+    return best
 
 
 def _yes_no(words: Words, lex: Lexicon) -> str | None:
@@ -493,7 +956,7 @@ def _yes_no(words: Words, lex: Lexicon) -> str | None:
 
 def _yes_no_option(words: Words, core: Words, options: Sequence[OptionChoice],
                    lex: Lexicon) -> str | None:
-    answer = _yes_no(words, lex) or _yes_no(core, lex)
+    answer = _yes_no(words, lex) or (_yes_no(core, lex) if core else None)
     if answer is None:
         return None
     labels = lex.yes_labels if answer == "yes" else lex.no_labels
@@ -506,36 +969,42 @@ def match_single(text: str, options: Sequence[OptionChoice], language: str) -> s
     """The id of the option the person chose, or None when unsure (see module docstring)."""
     lex = load_lexicon()
     options = tuple(options or ())
-    words = _words(text)
+    answer = _answer(text, lex)
+    words = answer.words
     if not words or not options:
         return None
     by_number = {o.number: o.id for o in options}
-    core = _strip_ends(words, lex.answer_filler)[0] or words
+    core_start, core_end = _core_bounds(words, lex)
+    core = words[core_start:core_end]
     number = _only_number(core, lex)
     if number is not None:
         return by_number.get(number)
 
-    named = {span[2] for span in _phrase_spans(words, core, options, lex, short_ok=False)}
-    if len(named) > 1:
+    rules = _rules_for(options)
+    spans = _option_spans(answer, core, options, lex, short_ok=False, rules=rules)
+    choice = _decide(answer, spans, lex)
+    if choice is _UNSURE:
         return None
-    if named:
-        choice = named.pop()
-    else:
-        choice = _yes_no_option(words, core, options, lex) or _fuzzy_choice(words, options, lex)
+    if choice is None:
+        choice = _yes_no_option(words, core, options, lex) or _fuzzy_choice(words, options, lex, answer)
 
-    edge_numbers = {_digit_number(w) for w in (core[0], core[-1])} - {None}
+    counted = {i for s in spans if (s.frequency or s.option) and not s.negated
+               for i in range(s.start, s.end)}            # "3 times", "section 8"
+    edges = {i for i in (core_start, core_end - 1) if i not in counted}
+    edge_numbers = {_digit_number(words[i]) for i in edges} - {None}
     if edge_numbers and {by_number.get(n) for n in edge_numbers} != {choice}:
         return None
     return choice
 
 
-def _multi_choices(words: Words, options: Sequence[OptionChoice], lex: Lexicon) -> set[str] | None:
+def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon) -> set[str] | None:
+    words = answer.words
     by_number = {o.number: o.id for o in options}
-    spans = _phrase_spans(words, words, options, lex, short_ok=True)
-    if len({s[:2] for s in spans}) < len(spans):      # one phrase, two options
+    spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True) if not s.negated]
+    if len({(s.start, s.end) for s in spans}) < len(spans):      # one phrase, two options
         return None
-    picked = {s[2] for s in spans}
-    covered = {i for start, end, _ in spans for i in range(start, end)}
+    picked = {s.option for s in spans}
+    covered = {i for s in spans for i in range(s.start, s.end)}
     chunks: list[list[str]] = [[]]   # runs of words that are neither phrases nor numbers
     after_number = False
     for i, word in enumerate(words):
@@ -567,7 +1036,8 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
     """The ids chosen, in option order, or None when unsure (see module docstring)."""
     lex = load_lexicon()
     options = tuple(options or ())
-    words = _words(text)
+    answer = _answer(text, lex)
+    words = answer.words
     if not words or not options or _RANGE.search(normalize(str(text))):
         return None
     order = [o.id for o in options]
@@ -577,7 +1047,7 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
     if whole in lex.all:
         picked = {i for i in order if i != none_option_id}
     else:
-        picked = _multi_choices(words, options, lex) or set()
+        picked = _multi_choices(answer, options, lex) or set()
     if not picked or (none_option_id in picked and len(picked) > 1):
         return None
     return tuple(i for i in order if i in picked)

@@ -13,7 +13,26 @@ translators); this module only reads them. How a message is read:
    ("fentanyl test strips" -> harm_reduction, not substance_use) and its words
    are used up ("section 8" is housing, not list number 8). A word that starts
    no entry may be a number from the list.
-4. What is left decides between "nothing" () and "something else" ("other",).
+4. What a named need is doing in the sentence (`read_needs`), within its part of the
+   message (parts end at , . ; ! ? and at contrast words such as "but", "pero"):
+   - negated: after a negator in the same part ("I don't need food, I need work", "no
+     necesito comida ni ropa"); a request verb ("I need", "necesito") ends the negator's
+     reach. `not_before` words ("not") negate only a need right after them ("not food",
+     but "I do not feel safe" is a need). Plain "no" is a lack: "no food" is a need.
+   - had: right after a have-word ("I have a car", "tengo trabajo"), with only small
+     words between, for the categories listed under `had_is_not_needed`; a have-word
+     after a `lack` word is a lack, so a need ("no tengo casa", "I don't have a car").
+   - fine: right before "is fine", "is ok", "está bien" ("food is fine").
+   - context: after a context marker in the same part ("because", "so I can",
+     "porque", "para pagar"), or a place to sleep named by a vehicle ("in my car").
+   These are left out. Context is left out only when something else is needed; then
+   the reading is unsure.
+5. What is left decides between "nothing" () and "something else" ("other",). A need
+   right after or before a priority word ("first", "mostly", "sobre todo") moves to
+   the front; otherwise needs keep the order written.
+6. A reading is unsure (the assistant asks the person to confirm) when it is "other"
+   only because of words the lexicon does not know, when context was left out, or when
+   a need rests only on `weak` entries (words often said in passing: "car", "money").
 
 Both lexicons are always used, whatever language the person chose.
 """
@@ -83,6 +102,21 @@ def load_lexicon(language: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class NeedReading:
+    """The needs named, in order, and whether the reading is sure (see module docstring)."""
+    needs: tuple[str, ...]
+    sure: bool
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    value: str | int            # a category id, or a number from the list
+    entry: tuple[str, ...]      # the lexicon entry's words (() for numbers)
+
+
+@dataclass(frozen=True)
 class _Lexicon:
     entries: dict[tuple[str, ...], tuple[str, ...]]  # entry words -> category ids
     keep_order: frozenset[tuple[str, ...]]           # "that order", "asi esta bien"
@@ -95,6 +129,20 @@ class _Lexicon:
     never_corrected: frozenset[str]
     vocabulary: frozenset[str]  # every word used in a category entry
     by_letter: dict[str, tuple[str, ...]]  # vocabulary words of 5+ letters by first letter
+    negators: frozenset[tuple[str, ...]]     # "don't need", "no necesito": to the part's end
+    not_before: frozenset[tuple[str, ...]]   # "not": only right before ("not food")
+    need_verbs: frozenset[tuple[str, ...]]   # "need", "necesito": end a negator's reach
+    contrast: frozenset[tuple[str, ...]]     # "but", "pero": end a part
+    have: frozenset[tuple[str, ...]]         # "i have", "tengo"
+    have_before_small: frozenset[tuple[str, ...]]  # "got": only with "a", "my"... between
+    lack: frozenset[tuple[str, ...]]         # "no", "don't": "no tengo casa" is a need
+    had_is_not_needed: frozenset[str]        # categories a have-word cancels
+    small: frozenset[str]                    # "a", "my", "un": may stand between
+    fine_after: frozenset[tuple[str, ...]]   # "is fine", "esta bien"
+    context: frozenset[tuple[str, ...]]      # "because", "so i can", "porque"
+    first: frozenset[tuple[str, ...]]        # "first", "mostly", "sobre todo"
+    weak: frozenset[tuple[str, ...]]         # entries often said in passing: "car"
+    markers_longest: int
 
 
 @lru_cache(maxsize=1)
@@ -113,8 +161,13 @@ def _lexicon() -> _Lexicon:
                     entries[words] = entries.get(words, ()) + (category,)
         for word, value in (data.get("numbers") or {}).items():
             numbers["".join(_phrase_words(str(word)))] = int(value)
-        for key in ("connectors", "not_number_after", "no_need", "keep_order", "fillers", "not_typos"):
+        for key in ("connectors", "not_number_after", "no_need", "keep_order", "fillers", "not_typos",
+                    *_MARKER_KEYS):
             lists.setdefault(key, set()).update(_phrase_words(str(p)) for p in data.get(key) or ())
+        for category in data.get("had_is_not_needed") or ():
+            if category not in NEED_CATEGORIES:
+                raise ValueError(f"needs_{language}.yaml: unknown need category {category!r}")
+            lists.setdefault("had_is_not_needed", set()).add((str(category),))
     # One phrase under several categories gives them in the list order.
     entries = {w: tuple(c for c in NEED_CATEGORIES if c in cats) for w, cats in entries.items()}
 
@@ -122,6 +175,9 @@ def _lexicon() -> _Lexicon:
         return frozenset(w for key in keys for phrase in lists[key] for w in phrase)
 
     ignorable = words_of("connectors", "no_need", "keep_order", "fillers")
+    unknown_weak = {w for w in lists["weak"] if w not in entries}
+    if unknown_weak:
+        raise ValueError(f"weak entries that are not need entries: {sorted(unknown_weak)}")
     vocabulary = frozenset(w for words in entries for w in words)
     by_letter: dict[str, list[str]] = {}
     for word in sorted(vocabulary):
@@ -136,10 +192,30 @@ def _lexicon() -> _Lexicon:
         not_number_after=words_of("not_number_after"),
         fillers=words_of("fillers"),
         ignorable=ignorable,
-        never_corrected=ignorable | words_of("not_number_after", "not_typos") | frozenset(numbers),
+        never_corrected=ignorable | words_of("not_number_after", "not_typos", *_MARKER_KEYS[:-1])
+        | frozenset(numbers),
         vocabulary=vocabulary,
         by_letter={letter: tuple(words) for letter, words in by_letter.items()},
+        negators=frozenset(lists["negators"]),
+        not_before=frozenset(lists["not_before"]),
+        need_verbs=frozenset(lists["need_verbs"]),
+        contrast=frozenset(lists["contrast"]),
+        have=frozenset(lists["have"]),
+        have_before_small=frozenset(lists["have_before_small"]),
+        lack=frozenset(lists["lack"]),
+        had_is_not_needed=frozenset(w for (w,) in lists.get("had_is_not_needed", ())),
+        small=words_of("small"),
+        fine_after=frozenset(lists["fine_after"]),
+        context=frozenset(lists["context"]),
+        first=frozenset(lists["first"]),
+        weak=frozenset(lists["weak"]),
+        markers_longest=max((len(p) for key in _MARKER_KEYS for p in lists[key]), default=1),
     )
+
+
+# Lists of phrases that say what a named need is doing in the sentence (module docstring, 4-6).
+_MARKER_KEYS = ("negators", "not_before", "need_verbs", "contrast", "have", "have_before_small",
+                "lack", "small", "fine_after", "context", "first", "weak")
 
 
 @lru_cache(maxsize=8192)
@@ -160,12 +236,26 @@ def _as_lexicon_word(word: str) -> str:
     return best[0] if best else word
 
 
-def _message_words(text: object) -> list[str]:
+# A comma, full stop, semicolon, !, ? or line break ends a part of the message, except
+# between digits ("1,6", "$5.50"); so does a dash with spaces around it.
+_PART_BREAK = re.compile(r"(?<!\d)[,;.!?\n]+|[,;.!?\n]+(?!\d)|\s[-\u2013\u2014]+(?:\s|$)")
+
+
+def _message_parts(text: object) -> tuple[list[str], set[int]]:
+    """The message's words (lexicon spellings) and the word indexes where a new part starts."""
     raw = _TIME.sub("/", _MONEY.sub(" ", clean_message(text if isinstance(text, str) else str(text or ""))))
     words: list[str] = []
-    for token in normalize(raw).split():
-        words.extend([token] if _DATE.match(token) else [w for w in _SEPARATORS.split(token) if w])
-    return [_as_lexicon_word(w) for w in words]
+    breaks: set[int] = set()
+    for part in _PART_BREAK.split(raw):
+        if words:
+            breaks.add(len(words))
+        for token in normalize(part).split():
+            words.extend([token] if _DATE.match(token) else [w for w in _SEPARATORS.split(token) if w])
+    return [_as_lexicon_word(w) for w in words], breaks
+
+
+def _message_words(text: object) -> list[str]:
+    return _message_parts(text)[0]
 
 
 def _is_number(word: str | None) -> bool:
@@ -203,8 +293,8 @@ def _longest_at(words: list[str], i: int, table: dict | frozenset) -> int:
     return 0
 
 
-def _mentions(words: list[str], strict: bool) -> tuple[list[str | int], bool]:
-    """Category ids and list numbers, in the order written; and whether other words remain.
+def _scan(words: list[str], strict: bool) -> tuple[list[_Mention], list[int]]:
+    """Categories and list numbers where they are written; and where other words are.
 
     A date-like token (3/12, 9:30) is read as list numbers only when the message
     is nothing but numbers ("1/6"); in a sentence it is a date or a time
@@ -212,25 +302,130 @@ def _mentions(words: list[str], strict: bool) -> tuple[list[str | int], bool]:
     """
     lex = _lexicon()
     only_numbers = all(_is_number(w) or w in lex.ignorable for w in words)
-    found: list[str | int] = []
-    other_words = False
+    found: list[_Mention] = []
+    others: list[int] = []
     i = 0
     while i < len(words):
         size = _longest_at(words, i, lex.entries)
         if size:
-            found.extend(lex.entries[tuple(words[i : i + size])])
+            entry = tuple(words[i : i + size])
+            found.extend(_Mention(i, i + size, c, entry) for c in lex.entries[entry])
             i += size
             continue
         word, number = words[i], _list_number(words, i, strict)
         if _DATE.match(word):
             if only_numbers or not strict:
-                found.extend(int(part) for part in word.split("/"))
+                found.extend(_Mention(i, i + 1, int(part), ()) for part in word.split("/"))
         elif number is not None:
-            found.append(number)
+            found.append(_Mention(i, i + 1, number, ()))
         elif word not in lex.ignorable and any(ch.isalpha() for ch in word):
-            other_words = True
+            others.append(i)
         i += 1
-    return found, other_words
+    return found, others
+
+
+def _mentions(words: list[str], strict: bool) -> tuple[list[str | int], bool]:
+    """Category ids and list numbers, in the order written; and whether other words remain."""
+    found, others = _scan(words, strict)
+    return [m.value for m in found], bool(others)
+
+
+def _phrase_ending_at(words: list[str], end: int, phrases: frozenset[tuple[str, ...]]) -> int:
+    """How many words before `end` form one of `phrases` (0: none)."""
+    for size in range(min(_lexicon().markers_longest, end), 0, -1):
+        if tuple(words[end - size : end]) in phrases:
+            return size
+    return 0
+
+
+def _part_of(i: int, breaks: list[int]) -> int:
+    return sum(1 for b in breaks if b <= i)
+
+
+def _role(m: _Mention, words: list[str], breaks: list[int]) -> str:
+    """What a named need is doing: "need", "negated", "had", "fine" or "context"."""
+    lex = _lexicon()
+    # right before, with only small words between: a have-word ("I have a car") or "not"
+    j = m.start
+    while j > 0 and words[j - 1] in lex.small and j not in breaks:
+        j -= 1
+    lead = m.start                       # small words that begin the entry ("a job")
+    while lead < m.end - 1 and words[lead] in lex.small:
+        lead += 1
+    if j not in breaks and isinstance(m.value, str):
+        have = _phrase_ending_at(words, j, lex.have) or (
+            _phrase_ending_at(words, j, lex.have_before_small) if j < lead else 0)
+        if m.value in lex.had_is_not_needed and have and j - have not in breaks \
+                and not _phrase_ending_at(words, j - have, lex.lack):   # "no tengo casa"
+            return "had"
+        if _phrase_ending_at(words, j, lex.not_before):
+            return "negated"
+    # right after: "is fine", "esta bien"
+    if isinstance(m.value, str):
+        for size in range(min(lex.markers_longest, len(words) - m.end), 0, -1):
+            if m.end not in breaks and tuple(words[m.end : m.end + size]) in lex.fine_after:
+                return "fine"
+    # before, in the same part: a negator or a context marker, unless a request verb
+    # or a contrast word comes between
+    part = _part_of(m.start, breaks)
+    i = m.start
+    while i > 0 and _part_of(i - 1, breaks) == part:
+        for phrases, role in ((lex.negators, "negated"), (lex.context, "context")):
+            if _phrase_ending_at(words, i, phrases):
+                return role
+        if _phrase_ending_at(words, i, lex.need_verbs) or _phrase_ending_at(words, i, lex.contrast):
+            return "need"
+        i -= 1
+    return "need"
+
+
+def _to_category(value: str | int) -> str | None:
+    if isinstance(value, str):
+        return value
+    return NEED_CATEGORIES[value - 1] if 1 <= value <= len(NEED_CATEGORIES) else None
+
+
+def read_needs(text: str, language: str = "en") -> NeedReading:
+    """The needs named in `text` and whether the reading is sure (module docstring 4-6)."""
+    words, break_set = _message_parts(text)
+    lex = _lexicon()
+    for i, word in enumerate(words):            # "but", "pero" end a part too
+        if (word,) in lex.contrast:
+            break_set.add(i)
+    breaks = sorted(break_set)
+    found, others = _scan(words, strict=True)
+    marker_words = {i + k for key in ("negators", "not_before", "context", "fine_after", "first")
+                    for phrase in getattr(lex, key) for i in range(len(words))
+                    if tuple(words[i : i + len(phrase)]) == phrase for k in range(len(phrase))}
+    other_words = any(i not in marker_words for i in others)
+    found = [m for m in found if _to_category(m.value)]
+    roles = {m: _role(m, words, breaks) for m in found}
+    needed = [m for m in found if roles[m] == "need"]
+    context = [m for m in found if roles[m] == "context"]
+    sure = True
+    if not needed and context:
+        needed, context = context, []
+    if context and {_to_category(m.value) for m in context} - {_to_category(m.value) for m in needed}:
+        sure = False
+    # priority words move a need to the front ("housing, but mostly food")
+    def first(m: _Mention) -> bool:
+        after = any(tuple(words[m.end : m.end + size]) in lex.first and m.end not in break_set
+                    for size in range(1, lex.markers_longest + 1))
+        j = m.start
+        while j > 0 and words[j - 1] in lex.small and j not in break_set:
+            j -= 1
+        return after or (j not in break_set and bool(_phrase_ending_at(words, j, lex.first)))
+    ordered = [m for m in needed if first(m)] + [m for m in needed if not first(m)]
+    ids = _unique([c for c in map(lambda m: _to_category(m.value), ordered) if c])
+    if not ids:
+        if other_words and not found:
+            return NeedReading(("other",), False)
+        return NeedReading((), True)
+    for category in ids:
+        evidence = [m for m in needed if _to_category(m.value) == category]
+        if all(m.entry in lex.weak for m in evidence if m.entry) and any(m.entry for m in evidence):
+            sure = False
+    return NeedReading(ids, sure)
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:
@@ -243,18 +438,12 @@ def needs_from_text(text: str, language: str) -> tuple[str, ...]:
     Words from both lexicons and numbers from the list (1 = housing ... 12 =
     other; out of range ignored) may be mixed. "idk", "nothing", "nada", "no",
     "skip" or an empty message give (); a request that names no known category
-    gives ("other",). `language` is accepted for the caller's convenience: both
-    lexicons are always used, because people mix languages.
+    gives ("other",). Needs said as negated, had, fine or context are left out (see
+    `read_needs`, which also says whether the reading is sure). `language` is accepted
+    for the caller's convenience: both lexicons are always used, because people mix
+    languages.
     """
-    found, other_words = _mentions(_message_words(text), strict=True)
-    ids = _unique([
-        item if isinstance(item, str) else NEED_CATEGORIES[item - 1]
-        for item in found
-        if isinstance(item, str) or 1 <= item <= len(NEED_CATEGORIES)
-    ])
-    if ids:
-        return ids
-    return ("other",) if other_words else ()
+    return read_needs(text, language).needs
 
 
 def _is_keep_order(words: list[str]) -> bool:

@@ -799,13 +799,45 @@ class Turn:
         return True
 
     def on_needs(self, _name: str) -> bool:
-        found = list(need_words.needs_from_text(self.text, self.lang))
+        pending = self.pending_needs()
+        if pending is not None:
+            said = self.intent_yes_no()
+            if said == "yes":
+                return self.keep_needs(pending)
+            if said == "no":
+                self.state.pop("needs_pending", None)
+                labels = [self.catalog.need_label(self.lang, n) for n in NEED_CATEGORIES]
+                self.say("needs_retry", choices=self.numbered(labels),
+                         footer=self.catalog.say(self.lang, "reply_multi"))
+                return True
+        reading = need_words.read_needs(self.text, self.lang)
+        found = list(reading.needs)
         if found == ["other"] and self.intent_command():
             return False
+        if found:
+            self.unit.add_need_statement(self.row.id, self.text, self.now)
+        if found and not reading.sure:
+            # Not sure what they meant: say what we understood and ask, rather than guess.
+            self.state["needs_pending"] = found
+            self.say("needs_confirm", needs=self.catalog.need_list(self.lang, found))
+            return True
+        return self.keep_needs(found)
+
+    def pending_needs(self) -> list[str] | None:
+        """The unsure reading our last reply asked the person to confirm, if it did."""
+        pending = self.state.get("needs_pending")
+        if not pending:
+            return None
+        asked = self.catalog.say(self.lang, "needs_confirm", needs=self.catalog.need_list(self.lang, pending))
+        last = self.unit.latest_replies(self.participant_id) or []
+        return list(pending) if any(reply.get("text") == asked for reply in last) else None
+
+    def keep_needs(self, found: list[str]) -> bool:
+        """Store the person's needs (maybe none), say so, and go on."""
+        self.state.pop("needs_pending", None)
         self.needs = found
         self.unit.replace_needs(self.row.id, found, self.now)
         if found:
-            self.unit.add_need_statement(self.row.id, self.text, self.now)
             self.say("needs_got", needs=self.catalog.need_list(self.lang, found))
         else:
             self.say("needs_none")

@@ -47,7 +47,15 @@ def yes_or_no(text: str, language: str, intent: str | None, confidence: float) -
 
 
 def item_choices(item: Item, language: str) -> list[OptionChoice]:
-    return [OptionChoice(o.id, o.number, o.phrases(language)) for o in item.options]
+    """Each option with its phrases in the screening's language first, then in every other
+    language: people mix languages ("a veces" in an English screening), as the lexicon's
+    yes/no words and numbers are read in both languages too."""
+    choices = []
+    for option in item.options:
+        languages = dict.fromkeys([language, *option.label, *option.synonyms])
+        phrases = [p for lang in languages for p in option.phrases(lang)]
+        choices.append(OptionChoice(option.id, option.number, tuple(dict.fromkeys(phrases))))
+    return choices
 
 
 def read_item_answer(item: Item, text: str, language: str, intent: str | None = None,

@@ -371,3 +371,139 @@ def test_messages_from_one_person_arriving_at_once_are_each_handled_once_in_turn
     skipped = [i for i, a in record["answers"].items() if a["skipped"]]
     assert sorted(skipped) == sorted(["ahc_1", "ahc_2", "ahc_3", "ahc_4", "ahc_6", "ahc_5", "ahc_11", "ahc_12"])
     assert all(a["times_changed"] == 0 for a in record["answers"].values())
+
+
+# --- answers in people's own words, and confirming an unsure reading of needs --------------
+
+def test_an_unsure_need_is_confirmed_before_it_is_stored(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")                                       # no citation date
+    reply = person.send("money")
+    assert "I think you mean: Paying bills, heat or lights. Is that right?" in reply
+    assert "Question" not in reply                            # nothing stored or asked yet
+    assert exported(repository)[0]["self_identified_needs"] == []
+    reply = person.send("yes")
+    assert "You said: Paying bills, heat or lights" in reply
+    assert exported(repository)[0]["self_identified_needs"] == ["utilities"]
+
+
+def test_no_to_the_confirmation_asks_again_and_other_words_are_read_afresh(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    assert "I think you mean: Rides or getting places" in person.send("my car")
+    reply = person.send("no")
+    assert "tell me again in other words" in reply and "A place to live" in reply   # the list again
+    reply = person.send("I need a place to sleep, I'm in my car")
+    assert "You said: A place to live." in reply
+    assert exported(repository)[0]["self_identified_needs"] == ["housing"]
+
+
+def test_other_words_instead_of_yes_replace_the_unsure_reading(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    assert "I think you mean: Something else" in person.send("a stable situation")
+    assert "You said: A place to live." in person.send("a stable home")
+    [record] = exported(repository)
+    assert record["self_identified_needs"] == ["housing"]
+
+
+def test_an_old_unsure_reading_is_never_confirmed_later(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    assert "Is that right?" in person.send("money")
+    person.send("skip")                                       # skips the needs question
+    assert "What would help you most" in person.send("go back")
+    person.send("not food, I need work")
+    assert exported(repository)[0]["self_identified_needs"] == ["employment"]
+
+
+def test_negated_need_and_context_in_a_conversation(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    reply = person.send("I don't need food, I need a job")
+    assert "You said: A job or work." in reply
+    assert exported(repository)[0]["self_identified_needs"] == ["employment"]
+
+
+def _walk_to(person: Person, item_text: str, answers: list[str]) -> None:
+    for answer in answers:
+        if item_text in person.last:
+            return
+        person.send(answer)
+    assert item_text in person.last
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("sleeping at a friend's for now", "not_steady"),
+    ("renting but behind and might have to leave", "worried"),
+    ("I don't have a steady place", "not_steady"),
+    ("I have a place but I'm scared I'll lose it", "worried"),
+    ("i own my house", "steady"),
+])
+def test_living_situation_in_own_words(engine, repository, answer, expected):
+    person = Person(engine)
+    at_first_question(person)
+    person.send(answer)
+    assert "Think about the place you live" in person.last
+    assert exported(repository)[0]["answers"]["ahc_1"]["option_ids"] == [expected]
+
+
+def test_frequencies_in_words_in_english(engine, repository):
+    person = Person(engine)
+    start(person)
+    person.send("skip")
+    person.send("help with my drinking")
+    assert "Which word fits you" in person.send("yes")       # permission for the sensitive part
+    assert "4 or more drinks" in person.send("prefer not to say")
+    person.send("two or three times a month")                 # ahc_19
+    person.send("a pack a day")                               # ahc_20
+    person.send("no, I don't take pills")                     # ahc_21
+    person.send("every other day")                            # ahc_22
+    answers = exported(repository)[0]["answers"]
+    assert answers["ahc_19"]["option_ids"] == ["monthly"]
+    assert answers["ahc_20"]["option_ids"] == ["daily"]
+    assert answers["ahc_21"]["option_ids"] == ["never"]
+    assert answers["ahc_22"]["option_ids"] == ["weekly"]
+
+
+def test_paraphrase_negation_and_frequency_in_spanish(engine, repository):
+    person = Person(engine)
+    assert "Hola" in person.send("hola")
+    person.send("sí")
+    person.send("no sé")                                      # no citation date
+    person.send("no necesito comida, necesito un lugar donde vivir")
+    assert "¿Cuál es su situación de vivienda hoy?" in person.last
+    person.send("estoy en casa de mi hermano por un tiempo")
+    person.send("ninguno")                                    # ahc_2
+    [record] = exported(repository)
+    assert record["self_identified_needs"] == ["housing"]
+    assert record["answers"]["ahc_1"]["option_ids"] == ["not_steady"]
+    person.send("a veces")                                    # ahc_3
+    person.send("no, nunca")                                  # ahc_4
+    person.send("no, está incluido en la renta")              # ahc_6
+    person.send("no, tengo carro")                            # ahc_5
+    answers = exported(repository)[0]["answers"]
+    assert answers["ahc_3"]["option_ids"] == ["sometimes_true"]
+    assert answers["ahc_4"]["option_ids"] == ["never_true"]
+    assert answers["ahc_6"]["option_ids"] == ["no"]
+    assert answers["ahc_5"]["option_ids"] == ["no"]
+
+
+def test_frequency_in_words_in_spanish(engine, repository):
+    person = Person(engine)
+    person.send("hola")
+    person.send("sí")
+    person.send("no sé")
+    person.send("dejar de tomar")                             # substance use first
+    person.send("sí")
+    person.send("prefiero no decir")
+    person.send("dos o tres veces al mes")                    # ahc_19
+    person.send("los fines de semana")                        # ahc_20
+    answers = exported(repository)[0]["answers"]
+    assert answers["ahc_19"]["option_ids"] == ["monthly"]
+    assert answers["ahc_20"]["option_ids"] == ["weekly"]

@@ -124,7 +124,9 @@ SQL = "1; DROP TABLE answers; --"
     # unsure: ambiguous, negated, conflicting, unrelated
     ("often or sometimes", None), ("sometimes or never", None), ("not often", None),
     ("2 or 3", None), ("2 3", None), ("1-2", None), ("often 2", None), ("3 sometimes", None),
-    ("2 times a week", None), ("i have 2 kids", None), ("ever", None), ("true", None),
+    ("i have 2 kids", None), ("ever", None), ("true", None),
+    # a counted frequency is not an option number: twice a week is often (option_sets.yaml)
+    ("2 times a week", "often_true"),
     ("idk", None), ("skip", None), ("yes", None), ("maybe", None),
     # decision: "no" / "nope" mean the one option with a no-word phrase ("Never", "Nunca")
     ("no", "never_true"), ("nope", "never_true"), ("no nunca", "never_true"),
@@ -203,7 +205,10 @@ def test_match_single_yes_no_unsure(text, expected):
     ("casi todos los días", "nearly_every_day"), ("todos los dias", "nearly_every_day"),
     ("nearly evry day", "nearly_every_day"), ("4", "nearly_every_day"),
     ("four", "nearly_every_day"), ("cuatro", "nearly_every_day"), ("5", None),
-    ("yes", None), ("some days, most days", None), ("2 days", None),
+    ("yes", None), ("some days, most days", None),
+    # a count of days in the 2 weeks, not option 2 or 3
+    ("2 days", "several_days"), ("3 days", "several_days"), ("10 days", "more_than_half"),
+    ("7 days", None),                     # exactly half: neither "several" nor "more than half"
 ])
 def test_match_single_phq(text, expected):
     assert match_single(text, PHQ, "en") == expected

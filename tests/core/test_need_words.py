@@ -260,3 +260,78 @@ def test_lexicon_entries_are_all_text(language):
     for key, value in need_words.load_lexicon(language).items():
         entries = [w for words in value.values() for w in words] if key == "needs" else value
         assert all(isinstance(entry, str) for entry in entries), key
+
+
+# --- what a named need is doing: negated, had, fine, context; order; how sure -------------
+# Examples written for these tests from how people answer "What would help you most?".
+
+READINGS = [
+    # negation: only what is wanted, in the order meant
+    ("not food, I need work", ("employment",), True),
+    ("I don't need food, I need a job", ("employment",), True),
+    ("i dont need food i need a job", ("employment",), True),
+    ("I need help with my drug use, not housing", ("substance_use",), True),
+    ("I'm not homeless but I need food", ("food",), True),
+    ("no necesito comida, necesito trabajo", ("employment",), True),
+    ("no necesito comida ni ropa, necesito un lugar para vivir", ("housing",), True),
+    ("housing instead of food", ("housing",), True),
+    # a lack is a need; a feeling said with "not" is a need
+    ("no food and no job", ("food", "employment"), True),
+    ("I have no food", ("food",), True),
+    ("I do not feel safe", ("safety",), True),
+    ("I don't feel safe at home", ("safety",), True),
+    # what the person has, or says is fine, is not a need
+    ("I have a car, I need housing", ("housing",), True),
+    ("I have a job but need a place to live", ("housing",), True),
+    ("I got a job, I need a place", ("housing",), True),
+    ("got evicted, need a lawyer", ("housing", "legal"), True),
+    ("food is fine, help with rent", ("housing",), True),
+    ("tengo carro pero necesito casa", ("housing",), True),
+    ("la comida está bien, necesito ayuda con la renta", ("housing",), True),
+    # a vehicle or food mentioned as context
+    ("somewhere to sleep, I've been sleeping in my car", ("housing",), True),
+    ("I need a place to sleep, I'm in my car", ("housing",), True),
+    ("necesito donde dormir, duermo en mi carro", ("housing",), True),
+    ("I need a job so I can pay rent", ("employment",), False),
+    ("I need food because I lost my job", ("food",), False),
+    ("because I'm homeless", ("housing",), True),
+    # a plain wish for a stable home
+    ("a stable home", ("housing",), True),
+    ("I want a steady place to live", ("housing",), True),
+    ("my own place", ("housing",), True),
+    ("un techo", ("housing",), True),
+    ("un lugar estable", ("housing",), True),
+    # several needs in the order meant, priority words
+    ("housing first then a job", ("housing", "employment"), True),
+    ("a job, but housing is most important", ("housing", "employment"), True),
+    ("housing, but mostly food", ("food", "housing"), True),
+    ("trabajo y sobre todo comida", ("food", "employment"), True),
+    # slang
+    ("need a gig", ("employment",), True),
+    ("chamba", ("employment",), True),
+    ("a roof over my head", ("housing",), True),
+    ("un aventón al doctor", ("transportation", "health_care"), True),
+    # unsure: confirm with the person
+    ("money", ("utilities",), False),
+    ("my car", ("transportation",), False),
+    ("a stable situation", ("other",), False),
+    ("I need to get my life together", ("other",), False),
+    ("childcare", ("other",), True),
+    ("nothing, I'm good", (), True),
+    ("1 and 6", ("housing", "mental_health"), True),
+]
+
+
+@pytest.mark.parametrize("text, needs, sure", READINGS)
+def test_read_needs(text, needs, sure):
+    reading = need_words.read_needs(text, "en")
+    assert (reading.needs, reading.sure) == (needs, sure)
+
+
+@pytest.mark.parametrize("text, needs", [
+    ("no tengo casa", ("housing",)), ("no tengo trabajo ni carro", ("employment", "transportation")),
+    ("I don't have a car", ("transportation",)), ("I don't have a job", ("employment",)),
+    ("we dont have food", ("food",)), ("tengo trabajo, necesito casa", ("housing",)),
+])
+def test_a_lack_is_a_need_and_having_is_not(text, needs):
+    assert needs_from_text(text, "en") == needs
