@@ -60,7 +60,7 @@ GAP_WORDS = 3                 # "*" in a phrase: up to this many words
 INTENT_CONFIDENCE = 0.85      # the NLU crisis intent alone: a gentle check
 MODEL_IMMINENT = 0.65         # the example-trained classifier alone: the full response
 MODEL_POSSIBLE = 0.5          # ... or a gentle check
-MODEL_MIN_WORDS = 3           # shorter clauses ("keep going") are left to the phrase rules
+MODEL_MIN_WORDS = 4           # shorter clauses ("keep going", "bugs and mold") are left to the phrase rules
 # Items whose own subject is the words a crisis phrase uses: an answer there is not an alarm.
 SAFETY_ITEMS = {"ahc_7", "ahc_8", "ahc_9", "ahc_10"}
 
@@ -78,6 +78,7 @@ class CrisisReading:
     why: str = ""
     rest: str = ""                      # the message without its crisis clauses
     kinds: tuple[str, ...] = ()         # every kind found at this level, most urgent first
+    learned_only: bool = False          # only the classifier heard it (no phrase matched)
 
     @property
     def imminent(self) -> bool:
@@ -340,7 +341,7 @@ def _learned(words: Words, item: str, hypothetical: bool) -> _Found | None:
         return None
     if level == "possible" and item in SAFETY_ITEMS and guess.kind == "violence":
         return None
-    return _Found(level, guess.kind, f"{guess.kind} {level}: {guess.why}")
+    return _Found(level, guess.kind, f"{guess.kind} {level}: {guess.why}", "learned")
 
 
 def prepare_for_model(text: str) -> str:
@@ -459,7 +460,8 @@ def _read(text: str, data: _Data, step: str, intent: str | None, confidence: flo
     kinds = tuple(k for k in KINDS if any(f.kind == k for f in at_level))
     first = next(f for f in at_level if f.kind == kinds[0])
     rest = " ".join(original for original, f in found if not f).strip()
-    return CrisisReading(level, kinds[0], first.why, rest, kinds)
+    learned_only = all(f.group == "learned" for f in at_level)
+    return CrisisReading(level, kinds[0], first.why, rest, kinds, learned_only)
 
 
 # ---------------------------------------------------------------------------

@@ -107,35 +107,7 @@ detect_command: the whole message is a command phrase, with at most MAX_COMMAND_
 with housing" and "the bus stop is far" are not commands. "I need help" alone is not
 the help command either (it may be a need; the language model decides).
 
-crisis_signal (a safety net under the language model; English and Spanish always):
-  - Phrases per kind in the lexicon, matched word by word after contractions are
-    spelled out ("hes gonna" -> "he is going to", "wanna" -> "want to"). Words of 4+
-    letters may carry one typo (optimal string alignment distance, so a swap of two
-    letters is one typo; first letter right): "kil myself", "suicde", "sucide". Shorter
-    words ("die", "od") must be exact. One typo, not two, even for long words: with two,
-    "overdue" (rent!) would read as "overdose". Everyday words one typo away from a
-    crisis word ("overdone", "overdoing", "odd") and idioms around a crisis phrase
-    ("it took too much time", "cortarme el pelo") are listed in the lexicon's not_crisis;
-    a match that overlaps one of them is ignored.
-  - Colloquial idioms are not listed, so they never fire: "dying to know", "die hard",
-    "kill time", "killing it". "This is killing me" does NOT fire: it is an everyday idiom
-    for frustration, and the only self-directed words are "killing me" with "this" as
-    subject; the language model still sees the message. Self-directed phrases fire even
-    when joking or negated ("I'm gonna kill myself lol", "I'm not suicidal"): a gentle
-    check-in costs little, a miss costs a great deal.
-  - Violence needs a person as subject for English threats ("he / my ex is going to kill
-    me"; not "this class is going to kill me") and is about now or a threat to kill:
-    habitual answers to the screening's own safety questions ("he insults me sometimes",
-    "he hits me") do not fire. "My mom is going to kill me" does fire (documented cost).
-  - Overdose: phrases about now ("overdosing", "not breathing", "took too much") always
-    fire. Mentions ("overdose", "overdosed", "OD", "sobredosis") fire unless the message
-    also has a past or hypothetical marker ("last year", "ago", "had", "died", "in case
-    of", "el año pasado", "tuve", "murió") and no marker of now ("just", "right now",
-    "today", "ahora"). So "I overdosed last year", "my sister died of an overdose" and
-    "naloxone in case of an overdose" do not fire; "he overdosed", "OD", "I just
-    overdosed" and "what if I overdose" do.
-  - Several kinds in one message: the match with fewer typos wins ("me quiere matar" is
-    violence, "me quiero matar" self-harm), then overdose > self_harm > violence.
+Crisis reading is its own module (`screening/crisis.py`), with its own phrase data.
 
 looks_spanish: Spanish score = marker words in es.yaml (strong 2, weak 1) + 1 for ¿ ¡ or ñ
 + 1 for an accented vowel; English score = marker words in en.yaml. Spanish when the
@@ -169,7 +141,6 @@ LEXICON_LANGUAGES = ("en", "es")
 
 COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
             "english", "spanish", "more", "town", "bot_question")
-CRISIS_KINDS = ("overdose", "self_harm", "violence")  # priority when one message has several
 
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
 FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by
@@ -203,7 +174,6 @@ _DOUBLED = re.compile(r"([^\W\d_])\1+")
 _DIGIT_NUMBER = re.compile(
     r"#?(\d{1,3})(?:st|nd|rd|th|ro|ra|do|da|er|to|ta|vo|va|no|na|mo|ma|o|a|º|ª)?")
 _RANGE = re.compile(r"\d\s*-\s*\d")
-_SLOT = re.compile(r"\{(\w+)\}")
 _SPANISH_SIGNS = re.compile(r"[¿¡ñÑ]")
 _ACCENTED_VOWEL = re.compile(r"[áéíóúüÁÉÍÓÚÜ]")
 
@@ -268,12 +238,6 @@ class Lexicon:
     list_skip: frozenset[str]                 # words ignored between choices
     negators: frozenset[str]
     commands: Mapping[str, str]               # squeezed phrase -> command
-    crisis: Mapping[str, tuple[Words, ...]]   # kind (and "overdose_mentions") -> patterns
-    not_crisis: tuple[Words, ...]
-    now: tuple[Words, ...]
-    not_now: tuple[Words, ...]
-    slots: Mapping[str, frozenset[str]]
-    expansions: Mapping[str, Words]           # "hes" -> ("he", "is")
     markers: Mapping[str, Mapping[str, int]]  # language -> word -> weight
     # Reading an answer's parts (options only; commands and crisis words do not use these)
     negation_skip: frozenset[str]             # words a negator reaches over ("have", "a")
@@ -377,34 +341,6 @@ def load_lexicon() -> Lexicon:
             if commands.setdefault(key, command) != command:
                 raise LexiconError(f"{key!r} is both {commands[key]} and {command}")
 
-    expansions: dict[str, Words] = {}
-    for language, data in raw.items():
-        mapping = _get(data, ["crisis", "expansions"], language) or {}
-        if not isinstance(mapping, dict):
-            raise LexiconError(f"{language}.yaml: crisis.expansions must be a mapping")
-        for short, long in mapping.items():
-            expansions[" ".join(_words(short, keep_apostrophes=True))] = _words(long)
-
-    def patterns(*path: str) -> tuple[Words, ...]:
-        out = []
-        for entry in entries(*path):
-            pattern: list[str] = []
-            for part in entry.split():
-                if _SLOT.fullmatch(part):
-                    pattern.append(part)
-                else:
-                    pattern.extend(_expand(_words(part, keep_apostrophes=True), expansions))
-            out.append(tuple(pattern))
-        return _longest_first(out)
-
-    slots = {name: single_words("crisis", "slots", name) for name in ("person", "anyone", "be")}
-    crisis = {kind: patterns("crisis", kind) for kind in CRISIS_KINDS + ("overdose_mentions",)}
-    for kind, kind_patterns in crisis.items():
-        for pattern in kind_patterns:
-            unknown = [t for t in pattern if _SLOT.fullmatch(t) and t[1:-1] not in slots]
-            if unknown:
-                raise LexiconError(f"crisis.{kind}: unknown slot {unknown[0]}")
-
     markers = {}
     for language, data in raw.items():
         weights: dict[str, int] = {}
@@ -436,12 +372,6 @@ def load_lexicon() -> Lexicon:
         list_skip=list_skip,
         negators=frozenset(p[-1] for p in phrases("negators")),
         commands=commands,
-        crisis=crisis,
-        not_crisis=patterns("crisis", "not_crisis"),
-        now=patterns("crisis", "now"),
-        not_now=patterns("crisis", "not_now"),
-        slots=slots,
-        expansions=expansions,
         markers=markers,
         negation_skip=frozenset(w for p in phrases("negation_skip") for w in p),
         contrast=phrases("contrast"),
@@ -512,15 +442,6 @@ def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
         vocabulary=words_of("typo_targets"),
         not_typos=words_of("not_typos"),
     )
-
-
-def _expand(words: Words, expansions: Mapping[str, Words]) -> Words:
-    """Spell out contractions ("hes" -> "he is"), then drop apostrophes."""
-    out: list[str] = []
-    for word in words:
-        plain = word.replace("'", "")
-        out.extend(expansions.get(word) or expansions.get(plain) or ((plain,) if plain else ()))
-    return tuple(out)
 
 
 _T = TypeVar("_T")
@@ -1073,63 +994,6 @@ def detect_command(text: str, language: str) -> str | None:
         return lex.commands[" ".join(words)]
     core, fillers = _strip_ends(words, lex.command_filler)
     return lex.commands.get(" ".join(core)) if fillers <= MAX_COMMAND_FILLERS else None
-
-
-# ---------------------------------------------------------------------------
-# Crisis
-
-def _typo_cost(word: str, target: str) -> int | None:
-    """0 for the same word, 1 for one typo in a word of 4+ letters, None otherwise."""
-    if word == target:
-        return 0
-    if len(target) < 4 or word[:1] != target[:1]:
-        return None
-    return 1 if OSA.distance(word, target, score_cutoff=1) == 1 else None
-
-
-def _match_cost(window: Words, pattern: Words, slots: Mapping[str, frozenset[str]]) -> int | None:
-    cost = 0
-    for word, target in zip(window, pattern):
-        if _SLOT.fullmatch(target):
-            if word not in slots[target[1:-1]]:
-                return None
-            continue
-        typo = _typo_cost(word, target)
-        if typo is None:
-            return None
-        cost += typo
-    return cost
-
-
-def _contains(words: Words, phrases: Iterable[Words]) -> bool:
-    return any(next(_occurrences(words, p), None) is not None for p in phrases)
-
-
-@_never_raise(None)
-def crisis_signal(text: str) -> str | None:
-    """ "self_harm", "overdose", "violence" or None (see module docstring)."""
-    lex = load_lexicon()
-    words = _expand(_words(text, keep_apostrophes=True), lex.expansions)
-    if not words:
-        return None
-    blocked = [(i, i + len(p)) for p in lex.not_crisis for i in _occurrences(words, p)]
-    mention_counts = not _contains(words, lex.not_now) or _contains(words, lex.now)
-    searches = [(kind, lex.crisis[kind]) for kind in CRISIS_KINDS]
-    if mention_counts:
-        searches.append(("overdose", lex.crisis["overdose_mentions"]))
-
-    best: tuple[int, int, str] | None = None
-    for kind, kind_patterns in searches:
-        rank = CRISIS_KINDS.index(kind)
-        for pattern in kind_patterns:
-            for start in range(len(words) - len(pattern) + 1):
-                end = start + len(pattern)
-                cost = _match_cost(words[start:end], pattern, lex.slots)
-                if cost is None or any(start < b1 and b0 < end for b0, b1 in blocked):
-                    continue
-                if best is None or (cost, rank) < best[:2]:
-                    best = (cost, rank, kind)
-    return best[2] if best else None
 
 
 # ---------------------------------------------------------------------------

@@ -199,9 +199,18 @@ class Turn:
 
     def read_danger(self) -> CrisisReading:
         in_support = bool(self.row and self.state.get("crisis"))
-        return read_crisis(self.text, step=self.row.step if self.row else "",
-                           intent=None if in_support else self.incoming.intent,
-                           confidence=self.incoming.confidence, learned=not in_support)
+        danger = read_crisis(self.text, step=self.row.step if self.row else "",
+                             intent=None if in_support else self.incoming.intent,
+                             confidence=self.incoming.confidence, learned=not in_support)
+        if danger.learned_only and self.reads_as_item_answer():
+            return CrisisReading()     # a plain answer to the question asked is not a guess about danger
+        return danger
+
+    def reads_as_item_answer(self) -> bool:
+        kind, _, name = (self.row.step if self.row else "").partition(":")
+        if kind != "item":
+            return False
+        return read_item_answer(self.instrument.item(name), self.text, self.lang) is not None
 
     def dispatch(self) -> None:
         """The message read in context, once no danger holds it (see the module docstring)."""

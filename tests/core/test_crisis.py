@@ -160,3 +160,14 @@ def test_broken_phrase_data_is_refused_loudly(tmp_path, monkeypatch):
             crisis.load_crisis_data()
     finally:
         crisis.load_crisis_data.cache_clear()
+
+
+# Crisis messages both the NLU model and the first word list missed in the held-out NLU
+# set (see BENCHMARKS.md, section 2): the reader must give them the full response.
+@pytest.mark.parametrize("text", [
+    "i just cut my wrists", "took all my pills", "ending my life", "hurt my self", "i can't go on",
+    "me tome todo el frasco", "me corte las venas", "me kiero morir", "ya no kiero vivir",
+    "quitar la vida", "me quiero lastimar",
+])
+def test_crisis_messages_the_model_missed_get_the_full_response(text):
+    assert read_crisis(text).level == "imminent"
