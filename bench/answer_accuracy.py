@@ -33,7 +33,7 @@ from screening.instrument import default_instrument
 from screening.dialogue.reading import command_from_intent, read_item_answer
 
 HERE = Path(__file__).parent
-SETS = ("answers_holdout", "answers_holdout_2026", "answers_dev_2026")
+SETS = ("answers_holdout", "answers_holdout_2026", "answers_holdout_2026b", "answers_dev_2026")
 INSTRUMENT = default_instrument()
 
 
