@@ -108,8 +108,21 @@ def evaluate(cases: dict, intents: dict[str, tuple[str, float]] | None) -> dict:
             "accuracy": round((len(rows) - len(misses)) / len(rows), 3),
             "unsure_asked_again": unsure, "wrong": len(misses) - unsure,
             "median_ms": round(statistics.median(timings), 3), "misses": misses,
+            "per_item": per_item(rows, misses),
         }
     return results
+
+
+def per_item(rows, misses) -> dict:
+    """Correct / asked again / read wrongly for each item (counts only)."""
+    table: dict[str, dict[str, int]] = {}
+    for item_id, _, _ in rows:
+        table.setdefault(item_id, {"cases": 0, "correct": 0, "asked_again": 0, "wrong": 0})["cases"] += 1
+    for miss in misses:
+        table[miss["item"]]["asked_again" if miss["got"] is None else "wrong"] += 1
+    for counts in table.values():
+        counts["correct"] = counts["cases"] - counts["asked_again"] - counts["wrong"]
+    return table
 
 
 def train_default_recipe() -> Path:
