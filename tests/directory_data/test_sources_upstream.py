@@ -18,7 +18,9 @@ COPIES = ROOT / "sources"
 
 # folder -> what to do after copying it again
 FOLDERS = {
-    "ma-services": "then regenerate the package: .venv/bin/python scripts/convert_ma_services.py",
+    "ma-services": ("then regenerate the package: .venv/bin/python scripts/convert_ma_services.py "
+                    "(and bring a statewide_resources.csv change into "
+                    "screening/content/resources/statewide_resources.csv)"),
     "hsds-3.0-example": "then run the directory tests (tests/directory, tests/directory_data)",
 }
 
