@@ -1,7 +1,7 @@
 """Referral matching latency against directories of 1k, 10k and 100k services.
 
 Synthetic directories scaled from the real one: the real Massachusetts facility
-coordinates (../shared/data/ma-services) are resampled with up to ~2 miles of
+coordinates (sources/ma-services) are resampled with up to ~2 miles of
 jitter, each service given 1-2 need categories and random languages/fees. For
 each size, 500 screenings ask for 3 needs from random Massachusetts ZIPs (plus
 10% with no place). Reports build time and p50/p95/p99 per screening, and the
@@ -24,7 +24,7 @@ from screening.needs import NEED_CATEGORIES
 from screening.referrals import Directory, ServiceRecord, match_needs
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared" / "data" / "ma-services"
+SOURCE = HERE.parent / "sources" / "ma-services"
 SIZES = (1_000, 10_000, 100_000)
 SCREENINGS = 500
 NEEDS = [n for n in NEED_CATEGORIES if n != "other"]
@@ -34,7 +34,7 @@ def real_points() -> list[tuple[float, float]]:
     points = []
     for name in ("substance_use_treatment.csv", "mental_health.csv", "opioid_treatment_programs.csv",
                  "community_health_centers.csv"):
-        path = SHARED / name
+        path = SOURCE / name
         if path.exists():
             with path.open(newline="") as handle:
                 for row in csv.DictReader(handle):
@@ -42,7 +42,7 @@ def real_points() -> list[tuple[float, float]]:
                         points.append((float(row["latitude"]), float(row["longitude"])))
                     except (KeyError, ValueError):
                         pass
-    if not points:  # shared/ not beside the repository: MA ZIP centres instead
+    if not points:  # the source files are missing: MA ZIP centres instead
         points = [(float(z["lat"]), float(z["long"])) for z in zipcodes.filter_by(state="MA")]
     return points
 

@@ -1,9 +1,11 @@
 """Statewide resource lines, loaded from data with their source and status.
 
 The assistant must always be able to give these lines. They live in
-`content/resources/statewide_resources.csv` (copied from the shared directory
-with a stable `id` column added); phone numbers are never written into the
-dialogue text.
+`content/resources/statewide_resources.csv`, copied from
+`sources/ma-services/statewide_resources.csv` (itself a copy of the upstream
+`../shared/data/ma-services/`; see sources/README.md) with a stable `id` column
+and an empty `verified_on` column added. Phone numbers are never written into
+the dialogue text.
 """
 from __future__ import annotations
 

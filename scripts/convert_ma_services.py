@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-"""Convert the shared Massachusetts service files into an HSDS 3.0 data package.
+"""Convert the Massachusetts service source files into an HSDS 3.0 data package.
 
     .venv/bin/python scripts/convert_ma_services.py [--source DIR] [--out DIR]
 
-Reads the federal public-domain directory extracts in `../shared/data/ma-services/`
-(see SOURCES.md there) and the need-category mapping in
+Reads the federal public-domain directory extracts in `sources/ma-services/` (see
+SOURCES.md there; a byte-for-byte copy of the upstream `../shared/data/ma-services/`,
+see sources/README.md) and the need-category mapping in
 `screening/content/directory/need_categories.yaml`; writes HSDS 3.0 CSV tables and a
 Frictionless `datapackage.json` to `screening/content/directory/ma/`.
 
@@ -31,7 +32,7 @@ import yaml
 import zipcodes
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "ma-services"
+DEFAULT_SOURCE = REPO / "sources" / "ma-services"   # copy of ../shared/data/ma-services
 DEFAULT_OUT = REPO / "screening" / "content" / "directory" / "ma"
 CATEGORIES_YAML = REPO / "screening" / "content" / "directory" / "need_categories.yaml"
 sys.path.insert(0, str(REPO))
@@ -685,7 +686,7 @@ def write_datapackage(out: Path, tables: list[str]) -> None:
             {"title": "HRSA health center sites (FQHC)"},
             {"title": "GeoDaCenter/opioid-policy-scan, data_final/Health Resources/ (commit 89c169da)",
              "path": "https://github.com/GeoDaCenter/opioid-policy-scan"},
-            {"title": "Project statewide lines (shared/data/ma-services/statewide_resources.csv)"},
+            {"title": "Project statewide lines (sources/ma-services/statewide_resources.csv)"},
         ],
         "resources": resources,
     }

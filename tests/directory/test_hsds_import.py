@@ -26,10 +26,11 @@ from screening.directory.tables import (
     directory_services, directory_taxonomy_terms,
 )
 from screening.records.db import make_engine
-from tests.conftest import service_missing
 
+# The example ships in the repository (sources/hsds-3.0-example, a copy of the upstream
+# ../shared/data/hsds-3.0-example); HSDS_EXAMPLE_DIR points the tests at another copy.
 EXAMPLE = Path(os.environ.get("HSDS_EXAMPLE_DIR")
-               or Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds-3.0-example")
+               or Path(__file__).resolve().parents[2] / "sources" / "hsds-3.0-example")
 SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
 LOCATION_ID = "3a19ff88-4620-4d17-9830-ac1d859eb5d5"
 NOBODY = "00000000-0000-4000-8000-000000000000"
@@ -42,7 +43,8 @@ ALL_TABLES = (directory_imports, *DIRECTORY_TABLES)
 @pytest.fixture
 def example() -> Path:
     if not (EXAMPLE / "services.csv").is_file():
-        service_missing("the HSDS 3.0 example package", EXAMPLE)
+        pytest.fail(f"the HSDS 3.0 example package is not at {EXAMPLE} (it ships in the repository "
+                    "under sources/; see sources/README.md)", pytrace=False)
     return EXAMPLE
 
 
@@ -54,7 +56,7 @@ def db(database_url):
 
 
 def copy_package(source: Path, folder: Path) -> Path:
-    """A writable copy (the shared example is read-only)."""
+    """A writable copy for a test to change (sources/ stays untouched; a source may be read-only)."""
     shutil.copytree(source, folder, copy_function=shutil.copyfile)
     folder.chmod(0o755)
     for path in folder.iterdir():

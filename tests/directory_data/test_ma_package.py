@@ -1,13 +1,15 @@
 """The Massachusetts HSDS 3.0 package in screening/content/directory/ma/.
 
-Checks that it is reproducible from the shared source files, that it is a valid data
+Checks that it is reproducible from the source files, that it is a valid data
 package (its own datapackage.json: types, required fields, keys), that nothing in it is
 invented (rows, phones, names), that every service carries a need category, that every
 location is in Massachusetts (or flagged), that the words we wrote are free of stigma,
 and that need_categories.yaml maps every need category.
 
-The source files live outside the repository (../shared/data/ma-services). Tests that
-need them skip with a reason when they are missing, and fail under CI=true.
+The source files are in the repository (sources/ma-services, a copy of the upstream
+../shared/data/ma-services; MA_SERVICES_SOURCE points the tests at another copy), so
+these tests always run; a missing source folder is a failure. Whether the copy still
+matches the upstream is checked in test_sources_upstream.py.
 """
 from __future__ import annotations
 
@@ -36,9 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "convert_ma_services.py"
 PACKAGE = ROOT / "screening" / "content" / "directory" / "ma"
 CATEGORIES_YAML = ROOT / "screening" / "content" / "directory" / "need_categories.yaml"
-SOURCE = Path(os.environ.get("MA_SERVICES_SOURCE", ROOT.parent / "shared" / "data" / "ma-services"))
-HSDS_EXAMPLE = ROOT.parent / "shared" / "data" / "hsds-3.0-example"
-IN_CI = os.environ.get("CI") == "true"
+SOURCE = Path(os.environ.get("MA_SERVICES_SOURCE", ROOT / "sources" / "ma-services"))
+HSDS_EXAMPLE = ROOT / "sources" / "hsds-3.0-example"
 
 FACILITY_ROWS = {
     "substance_use_treatment.csv": 413,
@@ -61,19 +62,17 @@ MA_LAT, MA_LON = (41.2, 42.9), (-73.6, -69.9)
 VERIFIED_ON = "2021-01-01"
 
 
-def needs_shared(path: Path, what: str) -> Path:
-    """The shared directory, or a visible skip (a failure under CI=true)."""
-    if path.is_dir():
-        return path
-    message = f"{what} not found at {path} (the shared/ directory beside the repository)"
-    if IN_CI:
-        pytest.fail(f"{message}: CI must run this test", pytrace=False)
-    pytest.skip(message)
+def needs_source(path: Path, what: str) -> Path:
+    """The source folder; it ships with the repository, so a missing one is a failure."""
+    if not path.is_dir():
+        pytest.fail(f"{what} not found at {path} (it ships in the repository under sources/; "
+                    "see sources/README.md)", pytrace=False)
+    return path
 
 
 @pytest.fixture(scope="module")
 def source_dir() -> Path:
-    return needs_shared(SOURCE, "source data")
+    return needs_source(SOURCE, "source data")
 
 
 @lru_cache(maxsize=None)
@@ -148,9 +147,9 @@ def test_regenerating_gives_byte_identical_files(source_dir, tmp_path):
     assert not changed, f"regenerate the package (scripts/convert_ma_services.py): {changed} differ"
 
 
-def test_default_source_is_beside_the_repository():
+def test_default_source_is_the_copy_in_the_repository():
     module = load_script()
-    assert module.DEFAULT_SOURCE == ROOT.parent / "shared" / "data" / "ma-services"
+    assert module.DEFAULT_SOURCE == ROOT / "sources" / "ma-services"
     assert module.DEFAULT_OUT == PACKAGE
 
 
@@ -174,7 +173,7 @@ def test_datapackage_lists_every_file_with_its_schema():
 
 
 def test_headers_are_exactly_hsds_3_0():
-    example = needs_shared(HSDS_EXAMPLE, "HSDS 3.0 example package")
+    example = needs_source(HSDS_EXAMPLE, "HSDS 3.0 example package")
     for resource in datapackage()["resources"]:
         with (example / resource["path"]).open(newline="", encoding="utf-8") as handle:
             expected = next(csv.reader(handle))
@@ -264,7 +263,7 @@ def test_row_counts_match_the_source_files():
     assert set(rows.values()) == {1}
 
 
-def test_row_counts_match_the_shared_files_themselves(source_dir):
+def test_row_counts_match_the_source_files_themselves(source_dir):
     for name, expected in {**FACILITY_ROWS, STATEWIDE: STATEWIDE_ROWS}.items():
         assert len(read_source_rows(source_dir, name)) == expected, name
 
