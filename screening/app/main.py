@@ -79,4 +79,5 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 500: server_error})
     app.state.context = context
+    app.state.talkback = talk       # its worker's round, for tests that move the clock
     return app
