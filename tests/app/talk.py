@@ -32,9 +32,9 @@ class Texter:
     """A person's phone: signed posts to the served app, replies read from the fake Twilio."""
 
     def __init__(self, base: str, repository, fake: FakeTwilio, public_base_url: str = APP_BASE_URL,
-                 number: str = PHONE):
+                 number: str = PHONE, timeout: float = 20.0):
         self.base, self.repository, self.fake = base, repository, fake
-        self.public_base_url, self.number = public_base_url, number
+        self.public_base_url, self.number, self.timeout = public_base_url, number, timeout
 
     def received(self) -> list[str]:
         return self.fake.bodies(self.number)
@@ -53,12 +53,12 @@ class Texter:
         response = httpx.post(f"{self.base}/sms/twilio", data=form, headers={
             "X-Twilio-Signature": signature_for(f"{self.public_base_url}/sms/twilio", form)})
         assert response.status_code == 200
-        assert bounded_wait(lambda: self.settled(sid)), f"{body!r} was not handled"
+        assert bounded_wait(lambda: self.settled(sid), self.timeout), f"{body!r} was not handled"
         return "\n".join(self.received()[before:])
 
     def wait_for(self, words: str) -> str:
         """The first text received that holds `words` (waiting for the sender to send it)."""
-        assert self.fake.wait_until(lambda: any(words in b for b in self.received())), \
+        assert self.fake.wait_until(lambda: any(words in b for b in self.received()), self.timeout), \
             f"never received {words!r}: {self.received()[-3:]}"
         return next(b for b in self.received() if words in b)
 
