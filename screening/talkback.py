@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .casework import CaseError, Viewer, _ensure_review, _update_review
+from .casework import CaseError, Viewer
 from .dialogue.catalog import LANGUAGES, Catalog
 from .records import models as m
 from .records.console_tables import console_accounts
@@ -118,8 +118,6 @@ def take_over(unit: Unit, screening_id: str, viewer: Viewer, now: datetime) -> b
         who = current.holder if current else "Another screener"
         raise CaseError(f"{who} is talking with this person now. Only one person can hold a conversation "
                         f"at a time: ask {who} to hand it back, or wait.")
-    if _ensure_review(conn, screening_id, now).status == "new":
-        _update_review(conn, screening_id, now, status="in_review")    # picked up: no more on-call alerts
     return True
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from screening.app.crisis_alerts import CrisisAlertStore
 from screening.casework import assign
 from screening.records import models as m
 from screening.records.sms_tables import sms_outbox
@@ -121,6 +122,9 @@ def test_crisis_words_while_held_raise_the_flag_and_the_person_hears_only_the_sc
         kinds = [r.reason for r in unit.conn.execute(select(m.flags).where(m.flags.c.kind == "crisis"))]
     assert kinds == ["self_harm"]
     assert "Suicide or self-harm" in sam.page()
+    # The on-call alert is due for it, as for any crisis flag of a case still new in review.
+    [alert] = CrisisAlertStore(console.repository).claim(console.clock.now, 10)
+    assert (alert.screening_id, alert.kind) == (case_id, "self_harm")
 
 
 def test_nothing_is_sent_after_stop_and_the_screener_is_told_why(served):
