@@ -18,7 +18,7 @@ from .conftest import app_settings, engine_app, serve
 def test_metrics_count_screenings_queues_and_the_crisis_case_waiting(database_url, clock):
     engine = ScreeningEngine(make_repository(database_url), clock=clock)
     screen(engine, "web:calm", channel="web")
-    screen(engine, "web:worried", before=("honestly i want to die", "ok"), channel="web")
+    screen(engine, "web:worried", before=("honestly i want to die", "yes im safe, lets go on"), channel="web")
     with engine.repository.transaction() as unit:
         conversation = unit.conn.execute(insert(sms_conversations).values(
             phone_hash="h", phone_enc=unit.cipher.encrypt("+16175551234"), opted_out=False,

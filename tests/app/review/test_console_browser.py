@@ -16,7 +16,7 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     engine = console.person_engine()
     screen(engine, "person-1", needs=XSS_WORDS)
     console.clock.now += timedelta(minutes=30)
-    screen(engine, "person-2", before=("honestly i want to die", "ok"), channel="web")
+    screen(engine, "person-2", before=("honestly i want to die", "yes im safe, lets go on"), channel="web")
     console.clock.now += timedelta(minutes=30)
     screen(engine, "person-3", needs="food and a job", complete=False, language_reply="2")
     console.add_account("boss", "supervisor")
