@@ -14,6 +14,7 @@ from screening import talkback
 from screening.accounts import AccountStore
 from screening.casework import CaseError, CaseFilter, Viewer, assign, case_detail, list_cases
 from screening.dialogue.handback import hand_back
+from screening.operations import operational_gauges, prometheus_text
 from screening.records import migrate, models as m
 from screening.records.db import make_engine
 from screening.records.talkback_tables import conversation_holds
@@ -81,6 +82,10 @@ def test_while_held_the_assistant_says_nothing_stores_the_message_and_still_flag
         assert talkback.unread_count(unit.conn, case) == 3
         [summary] = list_cases(unit.conn, staff["boss"], CaseFilter(), now=clock.now)
     assert summary.held_by == "sam" and summary.unread == 3 and summary.crisis and summary.asked_for_person
+    with repository.transaction() as unit:
+        metrics = prometheus_text(operational_gauges(unit.conn, clock.now))
+    assert "screening_conversations_held 1" in metrics and "screening_messages_to_staff_unread 3" in metrics
+    assert "screening_web_chat_words_waiting 0" in metrics
 
 
 def test_one_holder_at_a_time_and_only_the_holder_or_a_supervisor_hands_back(repository, clock, staff, engine):
