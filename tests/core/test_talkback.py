@@ -13,6 +13,7 @@ from sqlalchemy import inspect, select, text
 from screening import talkback
 from screening.accounts import AccountStore
 from screening.casework import CaseError, CaseFilter, Viewer, assign, case_detail, list_cases
+from screening.config import load_settings
 from screening.dialogue.handback import hand_back
 from screening.operations import operational_gauges, prometheus_text
 from screening.records import migrate, models as m
@@ -241,6 +242,13 @@ def test_the_case_transcript_says_who_wrote_each_line(engine, repository, clock,
     whos = [(line.who, line.text) for line in detail.transcript[-3:]]
     assert whos[-2:] == [("Person", "hello?"), ("Screener sam", "Hi, I am Sam.")]
     assert detail.transcript[0].who == "Person" and detail.transcript[1].who == "Assistant"
+
+
+def test_the_idle_time_is_a_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOLD_IDLE_MINUTES", "12")
+    assert load_settings(tmp_path / "no.env").hold_idle_minutes == 12
+    monkeypatch.delenv("HOLD_IDLE_MINUTES")
+    assert load_settings(tmp_path / "no.env").hold_idle_minutes == talkback.DEFAULT_HOLD_IDLE_MINUTES == 30
 
 
 # migration 0009 ------------------------------------------------------------------------

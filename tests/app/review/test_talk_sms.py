@@ -10,13 +10,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from screening import talkback as core
+from screening.accounts import AccountStore
 from screening.app.crisis_alerts import CrisisAlertStore
-from screening.casework import assign
+from screening.casework import Viewer, assign
 from screening.records import models as m
-from screening.records.sms_tables import sms_outbox
+from screening.records.sms_tables import sms_inbox, sms_outbox
 
 from ...conftest import SECRET_KEY
-from ..sms.conftest import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, fake_twilio  # noqa: F401 (a fixture)
+from ..sms.conftest import (  # noqa: F401 (fake_twilio: a fixture)
+    ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, Phone, fake_twilio, gateway_client, make_gateway, sms_settings,
+)
+from ..sms.test_inbox_and_outbox import Crash, StopsAfterReplying
 from ..talk import Screener, Texter, audit_events, chain_intact, only_screening, stored_bytes
 from .conftest import running_console
 
@@ -200,3 +205,46 @@ def test_an_idle_hold_goes_back_to_the_assistant_by_the_worker(served):
     [event] = [(actor, d) for actor, a, d in audit_events(console.repository) if a == "case.release_idle"]
     assert event == ("assistant", {"held_by": "sam", "idle_minutes": 30, "person_told": True})
     assert "45 days end on" in phone.text("11/3")
+
+
+
+
+def test_a_message_sent_while_held_survives_a_restart_and_is_never_answered(database_url, clock, fake_twilio):
+    """The worker stops after the dialogue stored the held turn, before the inbox row was done."""
+    settings = sms_settings(database_url, fake_twilio)
+    first = make_gateway(settings, clock)
+
+    async def scenario():
+        async with gateway_client(first) as client:
+            phone = Phone(client)
+            for text in ("hi", "yes", "1"):
+                await phone.text(text)
+                await first.inbox.drain()
+            with first.store.repository.transaction() as unit:
+                boss = AccountStore(unit.conn, unit.cipher).add("boss", "supervisor", "a long password for tests",
+                                                                 clock.now)
+                case = unit.conn.execute(select(m.screenings.c.id)).scalar_one()
+                assert core.take_over(unit, case, Viewer(boss.id, "boss", "supervisor"), clock.now)
+            await first.outbox.run_once()
+            sent = len(fake_twilio.bodies())
+            first.inbox.dialogue = StopsAfterReplying(first.inbox.dialogue)
+            await phone.text("are you there? i am scared")
+            try:
+                await first.inbox.run_once()
+            except Crash:
+                pass
+        again = make_gateway(settings, clock)          # the app starts again
+        clock.now += timedelta(seconds=61)             # the stopped worker's lease runs out
+        assert await again.inbox.run_once() == 1
+        await again.outbox.run_once()
+        await again.api.close()
+        return sent
+
+    sent = asyncio.run(scenario())
+    assert len(fake_twilio.bodies()) == sent           # nothing from the assistant, before or after
+    with first.store.repository.transaction() as unit:
+        to_staff = [unit.cipher.decrypt(r.body_enc) for r in unit.conn.execute(
+            select(m.messages).where(m.messages.c.to_staff.is_(True)))]
+        [(outcome, status)] = unit.conn.execute(
+            select(sms_inbox.c.outcome, sms_inbox.c.status).order_by(sms_inbox.c.id.desc()).limit(1)).all()
+    assert to_staff == ["are you there? i am scared"] and (outcome, status) == ("dialogue", "done")

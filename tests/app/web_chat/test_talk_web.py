@@ -133,3 +133,23 @@ def test_a_confirmed_completion_shows_in_the_chat_when_the_person_comes_back(dat
         assert confirmed["from"] == "assistant"
         [details] = [d for _, a, d in audit_events(console.repository) if a == "case.confirm_completion"]
         assert details == {"person_texted": False, "person_told_in_chat": True}
+
+
+def test_a_person_chatting_in_spanish_is_told_in_spanish(database_url, clock):
+    with running_console(database_url, clock) as console:
+        person = ChatPerson(console.base, language="es")
+        person.say("sí")
+        case_id = only_screening(console.repository)
+        console.add_account("boss", "supervisor")
+        boss = Screener(console.sign_in("boss"), case_id)
+        page = boss.page()
+        assert "Your reply to the person" not in page               # not theirs until they take over
+        assert boss.take_over().status_code == 303
+        page = boss.page()
+        assert "Your reply to the person (Spanish)" in page and "¿Está a salvo ahora mismo?" in page
+        [notice] = poll(person).json()["messages"]
+        assert notice["text"].startswith("Una persona capacitada de nuestro equipo está con usted ahora.")
+        assert boss.release().status_code == 303
+        said = "\n".join(m["text"] for m in poll(person).json()["messages"])
+        assert said.startswith("La persona capacitada salió de este chat. Soy el asistente otra vez.")
+
