@@ -20,7 +20,7 @@ from screening.records import migrate, models as m
 from screening.records.db import make_engine
 from screening.records.talkback_tables import conversation_holds
 
-from ..conftest import make_repository, scratch_postgres_database
+from ..conftest import scratch_postgres_database
 from .person import Person
 from .test_conversation import at_first_question, start
 
