@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ... import talkback
 from ...accounts import AccountStore
 from ...casework import (
     FLAG_KINDS, REVIEW_STATUSES, STATUS_MOVES, CaseError, CaseFilter, Viewer, add_note, assign, case_detail,
@@ -17,7 +18,6 @@ from ...dialogue.catalog import Catalog
 from ...export import questionnaire_response, screening_record
 from ...instrument import default_instrument
 from ...needs import NEED_CATEGORIES
-from ... import talkback
 from ..sms.confirmation import queue_confirmation_text, queue_web_confirmation
 from .talk import Talk
 from .web import Console, Staff, guarded, refusal, render
