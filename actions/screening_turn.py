@@ -21,6 +21,9 @@ from screening.dialogue.engine import Incoming, ScreeningEngine
 from screening.dialogue.replies import channel_messages
 from screening.service import build_engine
 
+# The turn was stored and nothing is to be said (see screening/talkback.py); the app drops it.
+QUIET = {"screening": "quiet"}
+
 
 # The crisis classifier learns from its examples in about a second: start now, not on the
 # first person's message.
@@ -60,6 +63,10 @@ class ScreeningTurn(Action, abc.ABC):
         replies = await asyncio.to_thread(screening_engine().handle, incoming)
         for message in channel_messages(replies, incoming.channel):
             dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
+        if not replies:
+            # A trained person holds the conversation: the core stored the message and says nothing.
+            # Say so to the app (it sends nothing), so an empty turn is not taken for a failure.
+            dispatcher.utter_message(json_message=QUIET)
         return []
 
 

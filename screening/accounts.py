@@ -25,7 +25,10 @@ ROLES = ("screener", "supervisor", "admin")
 # queue); supervisors also see every case, assign cases and read the dashboard;
 # administrators read the dashboard and the audit log but not transcripts.
 SCREENER_ACTIONS = frozenset({
-    "cases.list", "cases.view", "cases.note", "cases.status", "cases.confirm", "cases.export"})
+    "cases.list", "cases.view", "cases.note", "cases.status", "cases.confirm", "cases.export",
+    # Take over a person's conversation, reply, hand it back: on cases assigned to them
+    # (supervisors: any case; see screening/talkback.py).
+    "cases.talk"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "screener": SCREENER_ACTIONS,
     "supervisor": SCREENER_ACTIONS | {"cases.all", "cases.assign", "dashboard.view"},

@@ -20,6 +20,7 @@ from .needs import NEED_CATEGORIES
 from .records import models as m
 from .records.console_tables import case_notes, case_reviews, console_accounts
 from .records.sms_tables import phone_hash_of, sms_conversations
+from .records.talkback_tables import conversation_holds
 
 REVIEW_STATUSES = ("new", "in_review", "follow_up", "closed")
 # new -> in review -> follow-up -> closed; a closed case can be reopened for review.
@@ -129,6 +130,8 @@ class CaseSummary:
     crisis_kinds: tuple[str, ...] = ()       # in plain words, first raised first
     waiting_since: datetime | None = None    # oldest unresolved crisis flag while the review is "new"
     waited: timedelta | None = None          # since then, by the clock the list was read with
+    held_by: str | None = None               # the screener talking with the person now
+    unread: int = 0                          # the person's messages to a screener that no one has read
 
     @property
     def waiting(self) -> str:
@@ -149,11 +152,15 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
     crisis, person = _flag_exists("crisis"), _flag_exists("person_requested")
     review_status = func.coalesce(r.c.status, "new")
     waiting = case((review_status == "new", waiting_since(s.c.id)), else_=None)
+    holds, holder = conversation_holds, console_accounts.alias("holder")
     query = (select(s.c.id, s.c.status, review_status.label("review_status"), console_accounts.c.username,
                     s.c.language, s.c.channel, s.c.started_at, s.c.completed_at, s.c.deadline,
-                    crisis.label("crisis"), person.label("person"), waiting.label("waiting_since"))
+                    crisis.label("crisis"), person.label("person"), waiting.label("waiting_since"),
+                    holder.c.username.label("held_by"), _unread(s.c.id).label("unread"))
              .select_from(s.outerjoin(r, r.c.screening_id == s.c.id)
-                          .outerjoin(console_accounts, console_accounts.c.id == r.c.assigned_to))
+                          .outerjoin(console_accounts, console_accounts.c.id == r.c.assigned_to)
+                          .outerjoin(holds, holds.c.screening_id == s.c.id)
+                          .outerjoin(holder, holder.c.id == holds.c.held_by))
              .order_by(case((crisis, 0), (person, 1), else_=2),
                        case((waiting.is_(None), 1), else_=0), waiting,     # NULLs last on SQLite and PostgreSQL
                        s.c.started_at.desc(), s.c.id)
@@ -193,8 +200,18 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
                         started_at=row.started_at, completed_at=row.completed_at, deadline=row.deadline,
                         crisis=bool(row.crisis), asked_for_person=bool(row.person),
                         crisis_kinds=kinds.get(row.id, ()), waiting_since=row.waiting_since,
-                        waited=max(timedelta(0), now - row.waiting_since) if now and row.waiting_since else None)
+                        waited=max(timedelta(0), now - row.waiting_since) if now and row.waiting_since else None,
+                        held_by=row.held_by, unread=row.unread or 0)
             for row in rows]
+
+
+def _unread(screening_id):
+    """How many of the person's messages to a screener no screener has read yet."""
+    msg = m.messages
+    return (select(func.count()).select_from(msg)
+            .where(msg.c.screening_id == screening_id, msg.c.direction == "in", msg.c.to_staff.is_(True),
+                   msg.c.staff_read_at.is_(None))
+            .scalar_subquery())
 
 
 def _crisis_kinds(conn: Connection, screening_ids: list[str]) -> dict[str, tuple[str, ...]]:
@@ -225,6 +242,34 @@ class TranscriptLine:
     channel: str
     at: datetime
     text: str
+    id: int = 0
+    author: str | None = None    # the screener who wrote an outgoing line; None: the assistant
+    to_staff: bool = False       # the person wrote it while a screener held the conversation
+
+    @property
+    def who(self) -> str:
+        """Who wrote the line, as the transcript says it: Person, Assistant or Screener <name>."""
+        if self.direction == "in":
+            return "Person"
+        return f"Screener {self.author}" if self.author else "Assistant"
+
+    @property
+    def who_kind(self) -> str:
+        return "person" if self.direction == "in" else ("screener" if self.author else "assistant")
+
+
+def transcript_lines(conn: Connection, cipher: TextCipher, screening_id: str, after_id: int = 0,
+                     limit: int | None = None) -> list[TranscriptLine]:
+    """The conversation's lines after message `after_id`, oldest first, each saying who wrote it."""
+    names = dict(conn.execute(select(console_accounts.c.id, console_accounts.c.username)).all())
+    query = (select(m.messages).where(m.messages.c.screening_id == screening_id, m.messages.c.id > after_id)
+             .order_by(m.messages.c.id))
+    if limit:
+        query = query.limit(limit)
+    return [TranscriptLine(r.direction, r.channel, r.created_at, cipher.decrypt(r.body_enc), id=r.id,
+                           author=names.get(r.author_id, "?") if r.author_id else None,
+                           to_staff=bool(r.to_staff))
+            for r in conn.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -311,8 +356,7 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
     return CaseDetail(
         screening=screening,
         review=review_state(conn, screening_id),
-        transcript=[TranscriptLine(r.direction, r.channel, r.created_at, cipher.decrypt(r.body_enc))
-                    for r in conn.execute(select(m.messages).where(by_screening(m.messages)).order_by(m.messages.c.id))],
+        transcript=transcript_lines(conn, cipher, screening_id),
         answers=_answers(conn, cipher, screening_id, instrument),
         domains=[dict(r._mapping) for r in conn.execute(
             select(m.domain_results).where(by_screening(m.domain_results)).order_by(m.domain_results.c.domain))],

@@ -34,6 +34,9 @@ class Settings:
     # Where the app POSTs "crisis case waiting" (kind and console link only) for the on-call person;
     # empty: no alert is sent (the /metrics gauges of crisis cases waiting remain the signal).
     crisis_alert_webhook_url: str = ""
+    # A conversation a screener took over and then left untouched (no reply) this long goes back
+    # to the assistant, with a note to the person, so no one waits in silence.
+    hold_idle_minutes: int = 30
 
     @property
     def web_chat_url(self) -> str:
@@ -67,4 +70,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         web_chat_session_minutes=int(os.environ.get("WEB_CHAT_SESSION_MINUTES") or 30),
         metrics_token=os.environ.get("METRICS_TOKEN", ""),
         crisis_alert_webhook_url=(os.environ.get("CRISIS_ALERT_WEBHOOK_URL") or "").strip(),
+        hold_idle_minutes=max(1, int(os.environ.get("HOLD_IDLE_MINUTES") or 30)),
     )

@@ -4,7 +4,8 @@
 `GET /metrics`: screenings by status, SMS messages waiting to be handled or sent
 (and how long the oldest has waited), open web chat sessions, and flagged cases
 nobody has picked up yet, and how long the longest-waiting crisis case has waited
-(a crisis case waiting is the alert that matters most).
+(a crisis case waiting is the alert that matters most); conversations screeners hold, the
+people's messages to them not yet read, and words waiting for a web chat person.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .crisis_flags import oldest_waiting_crisis
 from .records import models as m
 from .records.console_tables import case_reviews
 from .records.sms_tables import sms_inbox, sms_outbox
+from .records.talkback_tables import conversation_holds, web_outbox
 from .records.web_tables import web_conversations
 
 SCREENING_STATUSES = ("started", "paused", "completed", "stopped")
@@ -67,6 +69,17 @@ def operational_gauges(conn: Connection, now: datetime) -> list[Gauge]:
             m.screenings.c.id.in_(flagged), m.screenings.c.id.notin_(picked_up))).scalar()
         gauges.append(Gauge("screening_flagged_cases_waiting", "Flagged cases still new in the console.",
                             waiting, (("flag", kind),)))
+    gauges.append(Gauge("screening_conversations_held",
+                        "Conversations a screener holds now (the assistant is quiet for those people).",
+                        conn.execute(select(func.count()).select_from(conversation_holds)).scalar()))
+    gauges.append(Gauge("screening_messages_to_staff_unread",
+                        "Messages people sent to a screener holding their conversation that no screener has read.",
+                        conn.execute(select(func.count()).select_from(m.messages).where(
+                            m.messages.c.to_staff.is_(True), m.messages.c.staff_read_at.is_(None))).scalar()))
+    gauges.append(Gauge("screening_web_chat_words_waiting",
+                        "Words for people in the web chat (from staff, or on hand-back) not yet shown to them.",
+                        conn.execute(select(func.count()).select_from(web_outbox)
+                                     .where(web_outbox.c.delivered_at.is_(None))).scalar()))
     gauges.append(Gauge("screening_crisis_case_oldest_waiting_seconds",
                         "How long the longest-waiting crisis case (still new in the console) has waited "
                         "since its first unresolved crisis flag; 0 when none waits.",

@@ -60,7 +60,9 @@ class RasaDialogue:
             raise DialogueUnavailable(f"Rasa is not reachable ({exc.__class__.__name__})") from None
         if response.status_code != 200:
             raise DialogueUnavailable(f"Rasa answered {response.status_code}")
-        return [BotMessage.from_dict(m) for m in response.json() if isinstance(m, dict)]
+        # A message without text is the action's "quiet" mark: a trained person holds the
+        # conversation, the message was stored, and there is nothing to send.
+        return [BotMessage.from_dict(m) for m in response.json() if isinstance(m, dict) and m.get("text")]
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -22,6 +22,7 @@ from .dialogue_client import DialogueClient, RasaDialogue
 from .metrics import metrics_feature
 from .review import review_feature
 from .security_headers import SecurityHeaders
+from .talkback import Talkback, talkback_feature
 from .sms import sms_feature
 from .web_chat import web_chat_feature
 
@@ -55,8 +56,10 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
     context = AppContext(settings=settings, repository=build_repository(settings),
                          dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock,
                          program=program or load_program())
-    features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context),
-                               metrics_feature(context), crisis_alert_feature(context)]
+    talk = Talkback(context)
+    features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context, talk),
+                               metrics_feature(context), crisis_alert_feature(context),
+                               talkback_feature(context, talk)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -76,4 +79,5 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 500: server_error})
     app.state.context = context
+    app.state.talkback = talk       # its worker's round, for tests that move the clock
     return app

@@ -176,6 +176,14 @@ class Turn:
 
     # ------------------------------------------------------------- dispatch
     def run(self) -> list[Reply]:
+        if self.row is not None and self.unit.held_by(self.row.id) is not None:
+            # A trained person holds this conversation (screening/talkback.py): the message is
+            # stored for them (see save), read for danger (a crisis flag, and so the on-call
+            # alert), and never answered by the assistant.
+            danger = self.read_danger()
+            for kind in (danger.kinds or (danger.kind or "self_harm",)) if danger.imminent else ():
+                self.flag("crisis", kind)
+            return self.replies
         if self.row is None:
             self.start()
             return self.replies

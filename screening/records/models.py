@@ -25,6 +25,9 @@ participants = Table(
     Column("sender_hash", String(64), nullable=False, unique=True),
     Column("channel", String(16), nullable=False),
     Column("created_at", DateTime(timezone=False), nullable=False),
+    # The channel's id for the person ("sms:" + keyed hash of the number, "web:" + the web chat's
+    # conversation id), encrypted: how a screener's reply finds its way back (screening/talkback.py).
+    Column("sender_enc", LargeBinary, nullable=True),
 )
 
 screenings = Table(
@@ -119,6 +122,12 @@ messages = Table(
     Column("channel", String(16), nullable=False),
     Column("body_enc", LargeBinary, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # Who wrote an outgoing line: a screener's account, or none for the assistant.
+    Column("author_id", Integer, ForeignKey("console_accounts.id"), nullable=True),
+    # A person's message that arrived while a screener held the conversation (it went to them,
+    # not to the assistant), and when a screener first read it (unread counts in the console).
+    Column("to_staff", Boolean, nullable=True),
+    Column("staff_read_at", DateTime, nullable=True),
     Index("ix_messages_screening_time", "screening_id", "id"),
 )
 
@@ -157,4 +166,4 @@ turns = Table(
 
 
 # The app's tables live beside the core's, one module per part of the app, on this metadata.
-from . import console_tables, sms_tables, web_tables  # noqa: E402,F401
+from . import console_tables, sms_tables, talkback_tables, web_tables  # noqa: E402,F401

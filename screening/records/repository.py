@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..crypto import TextCipher, pseudonym
 from ..referrals import referral_key
 from . import models as m
+from .talkback_tables import conversation_holds
 
 # Completion codes avoid letters and digits that are easy to confuse (0/O, 1/I/L, 5/S, 8/B).
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -94,6 +95,7 @@ class Unit:
         self.conn = conn
         self.cipher = cipher
         self.secret_key = secret_key
+        self._holds: dict[str, int | None] = {}
 
     def ping(self) -> None:
         """A round trip to the database that also proves the schema is there (health checks)."""
@@ -106,15 +108,39 @@ class Unit:
 
     def participant_id(self, channel: str, sender_id: str, now: datetime) -> str:
         """The person's id, creating it on first contact, and locked for this transaction:
-        one person's messages are handled one at a time, whichever process receives them."""
-        found = self.conn.execute(self._participant_query(channel, sender_id).with_for_update()).scalar()
+        one person's messages are handled one at a time, whichever process receives them.
+
+        The channel's id for the person is kept encrypted (`sender_enc`), so a screener's
+        reply can reach them; a person first seen before it was kept gets it now."""
+        found = self.conn.execute(
+            select(m.participants.c.id, m.participants.c.sender_enc)
+            .where(m.participants.c.sender_hash == pseudonym(self.secret_key, channel, sender_id))
+            .with_for_update()).first()
         if found:
-            return found
+            if found.sender_enc is None:
+                self.conn.execute(update(m.participants).where(m.participants.c.id == found.id)
+                                  .values(sender_enc=self.cipher.encrypt(sender_id)))
+            return found.id
         new_id = str(uuid.uuid4())
         self.conn.execute(insert(m.participants).values(
             id=new_id, sender_hash=pseudonym(self.secret_key, channel, sender_id), channel=channel,
-            created_at=now))
+            created_at=now, sender_enc=self.cipher.encrypt(sender_id)))
         return new_id
+
+    def lock_participant(self, participant_id: str) -> None:
+        """Wait for the person's turn in progress, if any, and keep the next one waiting until
+        this transaction ends (a screener taking over or handing back goes between turns)."""
+        self.conn.execute(select(m.participants.c.id).where(m.participants.c.id == participant_id)
+                          .with_for_update()).first()
+
+    def held_by(self, screening_id: str) -> int | None:
+        """The screener's account holding this screening's conversation, or None: the assistant
+        answers (see screening/talkback.py). Read once per transaction."""
+        if screening_id not in self._holds:
+            self._holds[screening_id] = self.conn.execute(
+                select(conversation_holds.c.held_by)
+                .where(conversation_holds.c.screening_id == screening_id)).scalar()
+        return self._holds[screening_id]
 
     def existing_participant_id(self, channel: str, sender_id: str) -> str | None:
         """The person's id if they have written before; nothing is created or locked."""
@@ -258,7 +284,12 @@ class Unit:
         return [(need, referral_key(sid, lid, name)) for need, sid, lid, name in rows]
 
     def add_message(self, screening_id: str, turn_id: int | None, direction: str, channel: str,
-                    body: str, now: datetime) -> None:
-        self.conn.execute(insert(m.messages).values(
+                    body: str, now: datetime, author_id: int | None = None) -> int:
+        """One line of the transcript, encrypted. `author_id`: the screener who wrote an
+        outgoing line (none: the assistant). A person's message that arrives while a screener
+        holds the conversation is marked as theirs to read."""
+        to_staff = True if direction == "in" and self.held_by(screening_id) is not None else None
+        result = self.conn.execute(insert(m.messages).values(
             screening_id=screening_id, turn_id=turn_id, direction=direction, channel=channel,
-            body_enc=self.cipher.encrypt(body), created_at=now))
+            body_enc=self.cipher.encrypt(body), created_at=now, author_id=author_id, to_staff=to_staff))
+        return result.inserted_primary_key[0]

@@ -5,18 +5,21 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from ..context import AppContext, Feature
+from ..talkback import Talkback
 from .audit_log import AuditLog
 from .auth import SignIn
 from .cases import Cases
 from .dashboard import Dashboard
+from .talk import Talk
 from .verify import CompletionVerification
 from .web import HERE, Console
 
 
-def review_feature(context: AppContext) -> Feature:
+def review_feature(context: AppContext, talkback: Talkback | None = None) -> Feature:
     console = Console(context)
+    talk = Talk(console, talkback or Talkback(context))
     routes = [Mount("/review/static", app=StaticFiles(directory=str(HERE / "static")), name="review-static")]
-    for part in (SignIn(console), Cases(console), Dashboard(console), AuditLog(console),
+    for part in (SignIn(console), Cases(console, talk), talk, Dashboard(console), AuditLog(console),
                  CompletionVerification(console)):
         routes += part.routes()
     return Feature(routes=routes)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ... import talkback
 from ...accounts import AccountStore
 from ...casework import (
     FLAG_KINDS, REVIEW_STATUSES, STATUS_MOVES, CaseError, CaseFilter, Viewer, add_note, assign, case_detail,
@@ -17,7 +18,8 @@ from ...dialogue.catalog import Catalog
 from ...export import questionnaire_response, screening_record
 from ...instrument import default_instrument
 from ...needs import NEED_CATEGORIES
-from ..sms.confirmation import queue_confirmation_text
+from ..sms.confirmation import queue_confirmation_text, queue_web_confirmation
+from .talk import Talk
 from .web import Console, Staff, guarded, refusal, render
 
 
@@ -26,8 +28,9 @@ def viewer_of(staff: Staff) -> Viewer:
 
 
 class Cases:
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, talk: Talk):
         self.console = console
+        self.talk = talk
         self.instrument = default_instrument()
         self.catalog = Catalog(console.context.program)
         self.verify_url = console.context.settings.verify_url
@@ -76,9 +79,13 @@ class Cases:
                 return refused
             case = case_detail(unit.conn, unit.cipher, case_id, self.instrument)
             team = AccountStore(unit.conn, unit.cipher).screeners()
-            self.console.audit(unit, staff, "case.view", case_id)
+            talk = self.talk.view(unit, staff, case.screening)
+            # The page shows every line: the person's messages to staff are read now.
+            read = talkback.mark_read(unit.conn, case_id, case.transcript[-1].id, self.console.now()) \
+                if case.transcript else 0
+            self.console.audit(unit, staff, "case.view", case_id, **({"first_read": read} if read else {}))
         return render("case.html", staff=staff, case=case, next_statuses=sorted(STATUS_MOVES[case.review.status]),
-                      team=team)
+                      team=team, talk=talk, last_line=case.transcript[-1].id if case.transcript else 0)
 
     async def export(self, request: Request, staff: Staff, form) -> Response:
         case_id = request.path_params["case_id"]
@@ -133,7 +140,12 @@ class Cases:
         def change(unit, case_id):
             if not confirm_completion(unit.conn, case_id, staff.account_id, self.console.now()):
                 return {}
-            # The summary told a person who screened by SMS that we would text them now.
+            # The summary told a person who screened by SMS that we would text them now; a person who
+            # chatted on the web sees it in the chat when they come back with their code.
             texted = queue_confirmation_text(unit, case_id, self.catalog, self.verify_url, self.console.now())
-            return {"person_texted": texted}
+            details = {"person_texted": texted}
+            if not texted and queue_web_confirmation(unit, case_id, self.catalog, self.verify_url,
+                                                     self.console.now()):
+                details["person_told_in_chat"] = True
+            return details
         return await self._change(request, staff, "case.confirm_completion", change)

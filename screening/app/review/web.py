@@ -109,8 +109,9 @@ class Console:
         target = f"{LOGIN_PATH}?ended={reason}"
         return self.clear_cookie(RedirectResponse(target, status_code=303), self.session_cookie)
 
-    def signed_in(self, request: Request) -> tuple[Staff | None, str]:
-        """The staff member behind this request's session, or (None, why it ended)."""
+    def signed_in(self, request: Request, touch: bool = True) -> tuple[Staff | None, str]:
+        """The staff member behind this request's session, or (None, why it ended). `touch`
+        False: the request is not activity (a page polling by itself keeps no one signed in)."""
         token = request.cookies.get(self.session_cookie)
         now = self.now()
         with self.transaction() as unit:
@@ -122,7 +123,8 @@ class Console:
             if ended:
                 sessions.end(token)
                 return None, ended
-            sessions.touch(session, now)
+            if touch:
+                sessions.touch(session, now)
             account = AccountStore(unit.conn, unit.cipher).by_id(session.account_id)
         return Staff(account.id, account.username, account.role, csrf_token(self.secret_key, token)), ""
 
@@ -130,13 +132,15 @@ class Console:
 Handler = Callable[..., Awaitable[Response]]
 
 
-def guarded(console: Console, action: str | None, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def guarded(console: Console, action: str | None, handler: Handler, *,
+            touch: bool = True) -> Callable[[Request], Awaitable[Response]]:
     """Sign-in (else to the login page), the role's permission (else 403), and on POST the
-    form's origin and CSRF token (else 403). `action` None: any signed-in account."""
+    form's origin and CSRF token (else 403). `action` None: any signed-in account. `touch`
+    False for requests a page makes by itself (they do not keep a session alive)."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
-        staff, ended = console.signed_in(request)
+        staff, ended = console.signed_in(request, touch=touch)
         if staff is None:
             return console.to_login(ended)
         if action is not None and not may(staff.role, action):

@@ -17,6 +17,8 @@ from ...records import models as m
 from ...records.repository import Unit
 from ...records.sms_tables import phone_hash_of, sms_conversations, sms_outbox
 from ...sms_text import pack_messages
+from ...talkback import route_of
+from ..person_outbox import NotReachable, queue_for_person
 
 
 def queue_confirmation_text(unit: Unit, screening_id: str, catalog: Catalog, verify_url: str,
@@ -41,4 +43,27 @@ def queue_confirmation_text(unit: Unit, screening_id: str, catalog: Catalog, ver
         conversation_id=conversation.id, inbox_id=None, body_enc=unit.cipher.encrypt(part.body),
         encoding=part.encoding, segments=part.segments, status="queued", attempts=0, created_at=now)
         for part in pack_messages([text])])
+    return True
+
+
+def queue_web_confirmation(unit: Unit, screening_id: str, catalog: Catalog, verify_url: str,
+                           now: datetime) -> bool:
+    """The same words for a person who screened in the web chat: they see them in the chat
+    when they come back with their resume code (or at once, with the chat open). Fine-waiver
+    programs only, as for texts; False when none is due."""
+    if not catalog.program.has_deadline:
+        return False
+    screening = unit.conn.execute(select(m.screenings).where(m.screenings.c.id == screening_id)).first()
+    if screening is None or not screening.completion_code:
+        return False
+    route = route_of(unit, screening.participant_id)
+    if route is None or route.channel != "web":
+        return False
+    language = screening.language if screening.language in LANGUAGES else "en"
+    text = catalog.say(language, "sms.confirmed", code=screening.completion_code, verify_url=verify_url)
+    try:
+        queue_for_person(unit, route, screening_id, [{"text": text}], sender="assistant", now=now, web_chat_url="")
+    except NotReachable:
+        return False
+    unit.add_message(screening_id, None, "out", "web", text, now)
     return True

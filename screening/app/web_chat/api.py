@@ -3,7 +3,11 @@
 POST /chat/api/conversations  {language}            -> 201 token, resume code, first messages
 POST /chat/api/messages       {message_id, text}    -> the assistant's replies   (X-Chat-Token)
 POST /chat/api/resume         {code}                -> a new token and where the person was
+POST /chat/api/poll           (X-Chat-Token)        -> words a screener (or the assistant, on
+                                                         hand-back) sent since, each once
 POST /chat/api/exit           (X-Chat-Token or {token} as text/plain, for sendBeacon) -> 204
+Every view says `with_staff` while a trained person holds the conversation (the assistant
+is quiet), and each message says `from`: "assistant" or "staff".
 Errors are JSON {"error": "<plain reason>"} with a 4xx (503 when the dialogue is unavailable).
 """
 from __future__ import annotations
@@ -82,18 +86,24 @@ class ChatApi:
         return self.context.clock()
 
     # ------------------------------------------------------------- helpers
-    async def reply_view(self, session: Session, messages: list[BotMessage]) -> dict:
+    async def reply_view(self, session: Session, messages: list[BotMessage], waiting: list[dict] = ()) -> dict:
+        """The view after a message: the assistant's `messages`, then any `waiting` words from staff."""
         position = await run_in_threadpool(self.sessions.position, session)
+        shown = [{"text": m.text, "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons],
+                  "from": "assistant"} for m in messages] + list(waiting)
         progress = None
-        for message in messages:
-            progress = progress_of(message.text) or progress
+        for message in shown:
+            if message["from"] == "assistant":
+                progress = progress_of(message["text"]) or progress
+        talking = position.with_staff
         return {
-            "messages": [{"text": m.text, "buttons": [{"title": b.title, "payload": b.payload}
-                                                      for b in m.buttons]} for m in messages],
+            "messages": shown,
             "progress": {"number": progress[0], "total": progress[1]} if progress else None,
-            "quick_answers": list(quick_answers(position.step, position.status)),
-            "pick_several": picks_several(position.step) and position.status != "completed",
+            # While a trained person holds the conversation the person just writes: no one-tap answers.
+            "quick_answers": [] if talking else list(quick_answers(position.step, position.status)),
+            "pick_several": not talking and picks_several(position.step) and position.status != "completed",
             "finished": position.status == "completed",
+            "with_staff": talking,
             "language": position.language or session.language,
         }
 
@@ -153,7 +163,8 @@ class ChatApi:
         except DialogueUnavailable as exc:
             logger.warning("web chat: the dialogue is unavailable (%s)", exc)
             return problem(UNAVAILABLE, 503)
-        return JSONResponse(await self.reply_view(session, messages))
+        waiting = await run_in_threadpool(self.sessions.waiting_messages, session, self.now())
+        return JSONResponse(await self.reply_view(session, messages, waiting))
 
     async def resume(self, request: Request) -> Response:
         body = await json_body(request)
@@ -172,7 +183,22 @@ class ChatApi:
             return problem("We could not find that code. Please check it and try again.", 404)
         messages = [BotMessage.from_dict(m) for m in
                     await run_in_threadpool(self.sessions.last_messages, issued.session)]
-        return JSONResponse(self.issued_view(issued) | await self.reply_view(issued.session, messages))
+        # What a screener said while the person was away comes after where they left off.
+        waiting = await run_in_threadpool(self.sessions.waiting_messages, issued.session, now)
+        return JSONResponse(self.issued_view(issued) | await self.reply_view(issued.session, messages, waiting))
+
+    async def poll(self, request: Request) -> Response:
+        """New words from a screener (or the assistant on hand-back); the open widget asks every few
+        seconds. Asking is not activity: an open chat nobody uses still ends when idle."""
+        token = request.headers.get(TOKEN_HEADER) or ""
+        if not token or len(token) > 128:
+            return problem(SESSION_ENDED, 401)
+        now = self.now()
+        session = await run_in_threadpool(self.sessions.authenticate, token, now, False)
+        if session is None:
+            return problem(SESSION_ENDED, 401)
+        waiting = await run_in_threadpool(self.sessions.waiting_messages, session, now)
+        return JSONResponse(await self.reply_view(session, [], waiting))
 
     async def exit(self, request: Request) -> Response:
         try:
@@ -202,6 +228,7 @@ def chat_api(context: AppContext):
         Route("/conversations", guarded(api.start), methods=["POST"]),
         Route("/messages", guarded(api.message), methods=["POST"]),
         Route("/resume", guarded(api.resume), methods=["POST"]),
+        Route("/poll", guarded(api.poll), methods=["POST"]),
         Route("/exit", guarded(api.exit), methods=["POST"]),
     ]
     return CORSMiddleware(Router(routes=routes), allow_origins=list(context.settings.web_chat_allowed_origins),

@@ -6,6 +6,7 @@ person writes down. Only keyed hashes of the token and the code are stored.
 """
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ...crypto import pseudonym
 from ...dialogue.replies import Reply, channel_messages
+from ...records.models import screenings
 from ...records.repository import Repository
+from ...records.talkback_tables import web_outbox
 from ...records.web_tables import web_conversations as conversations
 from ...resume_codes import code_hash, new_resume_code
 
@@ -45,6 +48,7 @@ class Position:
     step: str | None
     status: str | None
     language: str | None
+    with_staff: bool = False     # a screener holds the conversation (the assistant is quiet)
 
 
 class ChatSessions:
@@ -69,8 +73,10 @@ class ChatSessions:
             return Issued(Session(conversation_id, language), token, code)
         raise RuntimeError("could not issue a conversation id")
 
-    def authenticate(self, token: str, now: datetime) -> Session | None:
-        """The session for a live token (and mark it used), or None: unknown, ended or idle too long."""
+    def authenticate(self, token: str, now: datetime, touch: bool = True) -> Session | None:
+        """The session for a live token (and mark it used), or None: unknown, ended or idle too long.
+        `touch` False: the widget asking for new messages by itself is not the person being active,
+        so a chat left open on a shared computer still ends when idle."""
         if not token:
             return None
         token_hash = self._token_hash(token)
@@ -82,8 +88,9 @@ class ChatSessions:
             if row["last_seen_at"] + self.idle < now:
                 self._end(unit.conn, row["id"], now)
                 return None
-            unit.conn.execute(update(conversations).where(conversations.c.id == row["id"])
-                              .values(last_seen_at=now))
+            if touch:
+                unit.conn.execute(update(conversations).where(conversations.c.id == row["id"])
+                                  .values(last_seen_at=now))
             return Session(row["id"], row["language"])
 
     def end(self, token: str, now: datetime) -> bool:
@@ -122,9 +129,10 @@ class ChatSessions:
         with self.repository.transaction() as unit:
             participant = unit.existing_participant_id(CHANNEL, session.sender)
             row = unit.latest_screening(participant) if participant else None
+            with_staff = row is not None and unit.held_by(row.id) is not None
         if row is None:
             return Position(None, None, None)
-        return Position(row.step, row.status, row.language)
+        return Position(row.step, row.status, row.language, with_staff)
 
     def last_messages(self, session: Session) -> list[dict]:
         """The assistant's replies to the person's last message, to show again after a resume."""
@@ -132,3 +140,25 @@ class ChatSessions:
             participant = unit.existing_participant_id(CHANNEL, session.sender)
             stored = unit.latest_replies(participant) if participant else None
         return channel_messages([Reply.from_dict(r) for r in stored or []], CHANNEL)
+
+    def waiting_messages(self, session: Session, now: datetime) -> list[dict]:
+        """What a screener or the assistant said outside a turn (web_outbox), not yet shown, oldest
+        first, each taken for this response only: two requests at once never both get one."""
+        with self.repository.transaction() as unit:
+            participant = unit.existing_participant_id(CHANNEL, session.sender)
+            if participant is None:
+                return []
+            theirs = select(screenings.c.id).where(screenings.c.participant_id == participant)
+            rows = unit.conn.execute(
+                select(web_outbox.c.id, web_outbox.c.sender, web_outbox.c.body_enc)
+                .where(web_outbox.c.screening_id.in_(theirs), web_outbox.c.delivered_at.is_(None))
+                .order_by(web_outbox.c.id).limit(50)).all()
+            taken = []
+            for row in rows:
+                if unit.conn.execute(update(web_outbox).where(
+                        web_outbox.c.id == row.id, web_outbox.c.delivered_at.is_(None))
+                        .values(delivered_at=now)).rowcount == 1:
+                    body = json.loads(unit.cipher.decrypt(row.body_enc))
+                    taken.append({"text": body.get("text", ""), "buttons": body.get("buttons") or [],
+                                  "from": "staff" if row.sender == "staff" else "assistant"})
+            return taken

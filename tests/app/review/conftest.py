@@ -77,9 +77,12 @@ class Console:
 @contextmanager
 def running_console(database_url: str, clock, **settings):
     repository = make_repository(database_url)
+    app = engine_app(app_settings(database_url, **settings), clock)
     try:
-        with serve(engine_app(app_settings(database_url, **settings), clock)) as base:
-            yield Console(base, repository, clock)
+        with serve(app) as base:
+            served = Console(base, repository, clock)
+            served.app = app
+            yield served
     finally:
         repository.engine.dispose()
 

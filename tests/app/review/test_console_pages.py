@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from screening.casework import assign
 from tests.core.console_people import XSS_WORDS, screen
 
 from .conftest import ROLES, csrf_of
@@ -21,23 +22,31 @@ ROUTES = [
     ("POST", f"/review/cases/{CASE}/status", "cases.status"),
     ("POST", f"/review/cases/{CASE}/assign", "cases.assign"),
     ("POST", f"/review/cases/{CASE}/confirm", "cases.confirm"),
+    ("POST", f"/review/cases/{CASE}/takeover", "cases.talk"),
+    ("POST", f"/review/cases/{CASE}/reply", "cases.talk"),
+    ("POST", f"/review/cases/{CASE}/release", "cases.talk"),
+    ("GET", f"/review/cases/{CASE}/conversation", "cases.view"),
     ("GET", "/review/dashboard", "dashboard.view"),
     ("GET", "/review/audit", "audit.view"),
     ("POST", "/review/logout", None),
 ]
 ALLOWED = {  # what the matrix expects, written out rather than derived from the code under test
-    "screener": {None, "cases.list", "cases.view", "cases.export", "cases.note", "cases.status", "cases.confirm"},
+    "screener": {None, "cases.list", "cases.view", "cases.export", "cases.note", "cases.status", "cases.confirm",
+                 "cases.talk"},
     "supervisor": {None, "cases.list", "cases.view", "cases.export", "cases.note", "cases.status",
-                   "cases.confirm", "cases.assign", "dashboard.view"},
+                   "cases.confirm", "cases.assign", "dashboard.view", "cases.talk"},
     "admin": {None, "dashboard.view", "audit.view"},
 }
-FORMS = {"notes": {"text": "Left a voicemail."}, "status": {"status": "in_review"}, "assign": {"account_id": ""}}
+FORMS = {"notes": {"text": "Left a voicemail."}, "status": {"status": "in_review"}, "assign": {"account_id": ""},
+         "reply": {"text": "Hi, I am a screener."}}
 
 
 def test_the_authorization_matrix_every_role_and_anonymous_on_every_route(sqlite_console):
     case_id = sqlite_console.one_screening()
-    for role in ROLES:
-        sqlite_console.add_account(role, role)
+    accounts = {role: sqlite_console.add_account(role, role) for role in ROLES}
+    # Talking with the person is for the screener the case is assigned to (and supervisors).
+    with sqlite_console.repository.transaction() as unit:
+        assign(unit.conn, case_id, accounts["screener"], sqlite_console.clock.now)
     anonymous = sqlite_console.client()
     for method, path, _ in ROUTES:
         response = anonymous.request(method, path.replace(CASE, case_id), data={"csrf": "x"})

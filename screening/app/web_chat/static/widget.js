@@ -17,6 +17,7 @@
   var PHONE_NUMBER = /^(?:1-)?[0-9]{3}-[0-9]{3}-[0-9]{4}$|^(?:911|988|211)$/;
   var SHIFT_PRESSES = 3;
   var SHIFT_WINDOW_MS = 1500;
+  var POLL_MS = 4000;        // how often an open chat asks for words from a trained person
 
   var language = STRINGS[script.dataset.language] ? script.dataset.language : "en";
   var exitUrl = httpUrl(script.dataset.exitUrl) || httpUrl(CONFIG.exitUrl) || "about:blank";
@@ -27,6 +28,8 @@
   var shiftTimes = [];
   var labelled = [];         // [element, key, attribute] to relabel on a language switch
   var nextId = 0;
+  var withStaff = false;     // a trained person holds the conversation: the assistant is quiet
+  var pollTimer = null;
 
   function httpUrl(value) {
     if (!value) { return null; }
@@ -113,6 +116,7 @@
   var log = el("div", {"class": "sc-log", role: "log", "aria-live": "polite", "label:aria-label": "log_label",
                        hidden: true});
   var typing = el("p", {"class": "sc-typing", role: "status"});
+  var staffNote = el("p", {"class": "sc-staff-note", role: "status", label: "with_staff", hidden: true});
   var options = el("div", {"class": "sc-options", role: "group", "label:aria-label": "options_label"});
   var quick = el("div", {"class": "sc-quick", role: "group", "label:aria-label": "quick_label"});
   var error = el("p", {"class": "sc-error", role: "alert"});
@@ -124,7 +128,7 @@
   ]);
 
   var root = el("section", {"class": "sc-widget", "aria-labelledby": headingId, lang: language}, [
-    header, codeNote, startPanel, log, typing, options, quick, error, composer, resumeForm
+    header, codeNote, startPanel, log, staffNote, typing, options, quick, error, composer, resumeForm
   ]);
   var mountPoint = document.getElementById(script.dataset.target || "");
   if (mountPoint) { mountPoint.appendChild(root); }
@@ -137,7 +141,7 @@
     });
     languageButton.textContent = t("switch_language");
     languageButton.setAttribute("lang", t("switch_language_lang"));
-    if (busy) { typing.textContent = t("typing"); }
+    if (busy) { typing.textContent = t(withStaff ? "sending" : "typing"); }
   }
   relabel();
 
@@ -156,7 +160,7 @@
 
   function setBusy(value) {
     busy = value;
-    typing.textContent = value ? t("typing") : "";
+    typing.textContent = value ? t(withStaff ? "sending" : "typing") : "";
     typing.classList.toggle("sc-typing-on", value);
     log.setAttribute("aria-busy", value ? "true" : "false");
   }
@@ -166,6 +170,7 @@
   function failed(result) {
     if (result.status === 401) {
       token = null;
+      stopPolling();
       showError(t("error_session"));
       clearChoices();
       resumeForm.hidden = false;
@@ -205,9 +210,10 @@
   function addMessage(who, text) {
     var body = el("p", {"class": "sc-text"});
     appendText(body, text);
-    var message = el("div", {"class": "sc-message sc-from-" + who}, [
-      el("span", {"class": "sc-visually-hidden", text: t(who === "you" ? "you" : "assistant") + " "}), body
-    ]);
+    // Who wrote it: said to screen readers; a trained person's words also say so on screen.
+    var label = who === "staff" ? el("span", {"class": "sc-who", text: t("staff") + " "})
+                                : el("span", {"class": "sc-visually-hidden", text: t(who === "you" ? "you" : "assistant") + " "});
+    var message = el("div", {"class": "sc-message sc-from-" + who}, [label, body]);
     log.appendChild(message);
     return message;
   }
@@ -251,10 +257,11 @@
       language = view.language;
       relabel();
     }
+    setWithStaff(Boolean(view.with_staff));
     var lastButtons = [];
     var firstNew = null;
     (view.messages || []).forEach(function (message) {
-      var shown = addMessage("assistant", displayedText(message));
+      var shown = addMessage(message.from === "staff" ? "staff" : "assistant", displayedText(message));
       firstNew = firstNew || shown;
       lastButtons = message.buttons || [];
     });
@@ -283,8 +290,40 @@
     }
   }
 
+  function setWithStaff(value) {
+    withStaff = value;
+    staffNote.hidden = !value;
+  }
+
+  // While the chat is open, words a trained person sends (and the assistant's, when they hand
+  // back) appear by themselves. Asking does not keep the session alive: it still ends when idle.
+  function schedulePoll() {
+    stopPolling();
+    pollTimer = window.setTimeout(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer) { window.clearTimeout(pollTimer); pollTimer = null; }
+  }
+
+  function poll() {
+    pollTimer = null;
+    if (!token || leaving) { return; }
+    if (busy) { schedulePoll(); return; }
+    call("/poll", {}).then(function (result) {
+      if (!token || leaving) { return; }
+      if (result.status === 401) { failed(result); return; }
+      if (result.ok) {
+        if ((result.data.messages || []).length) { showReply(result.data, false); }
+        else { setWithStaff(Boolean(result.data.with_staff)); }
+      }
+      schedulePoll();
+    });
+  }
+
   function opened(view) {
     token = view.token;
+    schedulePoll();
     startPanel.hidden = true;
     resumeForm.hidden = true;
     log.hidden = false;
@@ -357,6 +396,7 @@
     leaving = true;
     var ending = token;
     token = null;
+    stopPolling();
     root.replaceChildren();
     document.documentElement.classList.add("sc-leaving");
     document.title = "";
