@@ -27,6 +27,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from answer_accuracy import intents_from  # noqa: E402  (one way to parse with a Rasa model)
 from screening.crisis import read_crisis, read_safety_reply  # noqa: E402
 from screening.dialogue.reading import read_item_answer  # noqa: E402
 from screening.instrument import default_instrument  # noqa: E402
@@ -40,22 +43,6 @@ MOVES_ON = {"safe_go_on"}          # the reply that returns to the screening at 
 
 
 INTENTS: dict[str, tuple[str, float]] = {}
-
-
-def intents_from(model: str, texts: list[str]) -> dict[str, tuple[str, float]]:
-    import asyncio
-    import logging
-
-    import structlog
-    from rasa.core.agent import Agent
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    agent = Agent.load(model)
-
-    async def parse_all():
-        return [await agent.parse_message(t) for t in texts]
-    parsed = asyncio.run(parse_all())
-    return {t: (p["intent"]["name"], float(p["intent"]["confidence"])) for t, p in zip(texts, parsed)}
 
 
 def engine_reading(text: str, step: str, language: str) -> tuple[str, str | None]:
