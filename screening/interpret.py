@@ -247,6 +247,7 @@ class Lexicon:
     yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
     light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
     function_words: frozenset[str]            # words that add nothing to an answer part
+    known: frozenset[str]                     # real words never read as a typo of an option
     spellings: Mapping[Words, Words]          # "alot" -> ("a", "lot"), "do not" -> ("dont",)
     spelling_longest: int
     frequency: FrequencyWords
@@ -330,6 +331,17 @@ def load_lexicon() -> Lexicon:
     if list_skip & numbers.keys():
         raise LexiconError(f"filler words that are numbers: {sorted(list_skip & numbers.keys())}")
 
+    spellings: dict[Words, Words] = {}
+    for language, data in raw.items():
+        mapping = _get(data, ["spellings"], language) or {}
+        if not isinstance(mapping, dict):
+            raise LexiconError(f"{language}.yaml: spellings must be a mapping")
+        for typed, meant in mapping.items():
+            key = _words(str(typed))
+            if key:
+                spellings[key] = _words(str(meant))
+    spelling_longest = max(map(len, spellings), default=1)
+
     commands: dict[str, str] = {}
     for language, data in raw.items():
         for command in _get(data, ["commands"], language) or {}:
@@ -337,7 +349,7 @@ def load_lexicon() -> Lexicon:
                 raise LexiconError(f"{language}.yaml: unknown command {command!r}")
     for command in COMMANDS:
         for phrase in phrases("commands", command):
-            key = " ".join(_squeeze(phrase))
+            key = " ".join(_squeeze(_apply_spellings(phrase, spellings, spelling_longest)))
             if commands.setdefault(key, command) != command:
                 raise LexiconError(f"{key!r} is both {commands[key]} and {command}")
 
@@ -351,15 +363,6 @@ def load_lexicon() -> Lexicon:
                     weights[w] = max(weights.get(w, 0), weight)
         markers[language] = weights
 
-    spellings: dict[Words, Words] = {}
-    for language, data in raw.items():
-        mapping = _get(data, ["spellings"], language) or {}
-        if not isinstance(mapping, dict):
-            raise LexiconError(f"{language}.yaml: spellings must be a mapping")
-        for typed, meant in mapping.items():
-            key = _words(str(typed))
-            if key:
-                spellings[key] = _words(str(meant))
 
     return Lexicon(
         yes=yes, no=no, yes_labels=joined("yes_labels"), no_labels=joined("no_labels"),
@@ -368,7 +371,7 @@ def load_lexicon() -> Lexicon:
         answer_filler=answer_filler,
         yes_no_filler=_longest_first(_squeeze(p) for p in filler
                                      if " ".join(_squeeze(p)) not in yes | no),
-        command_filler=_longest_first(_squeeze(p) for p in filler),
+        command_filler=_longest_first(_squeeze(p) for p in filler + phrases("command_filler")),
         list_skip=list_skip,
         negators=frozenset(p[-1] for p in phrases("negators")),
         commands=commands,
@@ -380,8 +383,11 @@ def load_lexicon() -> Lexicon:
         yes_alone=frozenset(" ".join(_squeeze(p)) for p in phrases("yes_alone")),
         light=frozenset(w for p in phrases("light_words") for w in p),
         function_words=frozenset(w for p in phrases("function_words") for w in p),
+        known=frozenset(w for key in ("function_words", "light_words", "negators", "filler",
+                                      "not_typos") for p in phrases(key) for w in p)
+        | frozenset(numbers) | frozenset(w for w in yes | no if " " not in w),
         spellings=spellings,
-        spelling_longest=max(map(len, spellings), default=1),
+        spelling_longest=spelling_longest,
         frequency=_frequency_words(raw),
     )
 
@@ -537,11 +543,15 @@ _CLAUSE_BREAK = re.compile(r"(?<!\d)[,;.!?\n]+|[,;.!?\n]+(?!\d)|\s[-\u2013\u2014
 
 def _spell(words: Words, lex: Lexicon) -> Words:
     """Texting spellings and contractions as the lexicon writes them ("alot" -> "a lot")."""
+    return _apply_spellings(words, lex.spellings, lex.spelling_longest)
+
+
+def _apply_spellings(words: Words, spellings: Mapping[Words, Words], longest: int) -> Words:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for size in range(min(lex.spelling_longest, len(words) - i), 0, -1):
-            meant = lex.spellings.get(words[i:i + size])
+        for size in range(min(longest, len(words) - i), 0, -1):
+            meant = spellings.get(words[i:i + size])
             if meant is not None:
                 out.extend(meant)
                 i += size
@@ -846,7 +856,8 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                     if len(key) > FUZZY_MAX_WORDS:
                         continue
                     if size == len(key):
-                        if any(w[0] != k[0] for w, k in zip(window, key)):
+                        if any(w[0] != k[0] or (w != k and not _may_be_typo(w, lex))
+                               for w, k in zip(window, key)):
                             continue
                     else:       # words joined or split: "amenudo", "some times true"
                         fewer, more = (window, key) if size < len(key) else (key, window)
@@ -862,6 +873,12 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
     if strict[best] < FUZZY_MIN_SCORE or strict[best] - rival < FUZZY_MIN_MARGIN:
         return None
     return best
+
+
+def _may_be_typo(word: str, lex: Lexicon) -> bool:
+    """A typed word that may be a typo of another: not a word the lexicon knows as something
+    else ("one" is a number, not "once"; "non" is listed under `not_typos`, not "none")."""
+    return word not in lex.known
 
 
 def _yes_no(words: Words, lex: Lexicon) -> str | None:
@@ -983,17 +1000,46 @@ def yes_or_no(text: str, language: str) -> str | None:
 # ---------------------------------------------------------------------------
 # Commands
 
-@_never_raise(None)
-def detect_command(text: str, language: str) -> str | None:
-    """One of COMMANDS when the message is that command and nothing more, else None."""
-    lex = load_lexicon()
-    words = _squeeze(_words(text))
+def _command_words(text: str, lex: Lexicon) -> Words:
+    return _squeeze(_spell(_words(text), lex))
+
+
+def _command_of(words: Words, lex: Lexicon) -> str | None:
+    """The command these words are, with at most MAX_COMMAND_FILLERS fillers around it."""
     if not words:
         return None
     if " ".join(words) in lex.commands:
         return lex.commands[" ".join(words)]
     core, fillers = _strip_ends(words, lex.command_filler)
     return lex.commands.get(" ".join(core)) if fillers <= MAX_COMMAND_FILLERS else None
+
+
+def _says_command(words: Words, command: str, lex: Lexicon) -> bool:
+    """Some phrase of `command` is said somewhere in `words` ("i answered that one wrong")."""
+    return any(said == command and _occurs(words, tuple(phrase.split()))
+               for phrase, said in lex.commands.items())
+
+
+def _occurs(words: Words, phrase: Words) -> bool:
+    return next(_occurrences(words, phrase), None) is not None
+
+
+@_never_raise(None)
+def detect_command(text: str, language: str) -> str | None:
+    """One of COMMANDS when the message is that command and nothing more, else None; or
+    when its first part is that command and every later part says it again in other
+    words ("go back, I answered that wrong", "luego sigo, ahorita no puedo")."""
+    lex = load_lexicon()
+    command = _command_of(_command_words(text, lex), lex)
+    if command:
+        return command
+    parts = [words for words in (_command_words(part, lex) for part in
+                                 _CLAUSE_BREAK.split(clean_message(None if text is None else str(text))))
+             if words]
+    first = _command_of(parts[0], lex) if len(parts) > 1 else None
+    if first and all(_says_command(part, first, lex) for part in parts[1:]):
+        return first
+    return None
 
 
 # ---------------------------------------------------------------------------
