@@ -83,29 +83,45 @@ match_single, in order:
      length, any window), so a near-miss of another option keeps it unsure. 80 accepts one wrong,
      missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
      longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
-     "never", "infrequently" is not "frequently", "on elm street" is not "on the street");
-     the margin keeps an answer between two options unsure.
+     "never", "infrequently" is not "frequently", "on elm street" is not "on the street"),
+     and a word the lexicon knows as something else (a number, yes/no word, filler,
+     negator, function or small word, or one listed under `not_typos`) is never a typo of
+     another ("one" is not "once", "non stop" is not "none"); the margin keeps an answer
+     between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
   must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
   digits inside a counted frequency or an option phrase are not option numbers ("3
   times a week", "section 8").
 
-match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
-be understood: option numbers, option phrases (as above, any length; negated ones do not
-count), joining and filler
-words ("and", "y", "also", "I have"), and leftover words that match one option by typo.
-Any other word -> None ("everything except mold", "not pests"). "1-3" (a range or two
-numbers?) -> None. "13" is option 13, not 1 and 3. The none option cannot be combined.
-"none" when the question has no none option -> () (understood: nothing chosen).
+match_multi: the whole answer may be a "none" or "all" phrase, or a `none_lead` ("I don't
+need", "no tengo") followed by a none word or one of `none_any` ("any of those", "nada de
+eso"); otherwise every part must be understood: option numbers, option phrases (as above,
+any length; negated ones do not count), joining and filler words ("and", "y", "also", "I
+have", where in the home: "on the walls", "en la cocina"), `list_phrases` ignored only
+whole ("doesn't work", "no funciona": "not" alone is never ignored), and leftover words that
+match one option by typo. An option set's `lacking` options are named by their negation
+("no smoke alarms", "sin calefacción": that lack is the problem, and the "no" is not the
+none option), and said after a `have_words` word ("we have smoke detectors") the answer is
+unsure. A part after a comma that names nothing and starts a new statement ("mold, the
+landlord knows"; a clause starter or a small word first) is a remark and left out when
+another part names an option, unless it holds a number, a negator, a contrast word, a
+none or all word, or a word one typo from an option's word. Any other word -> None
+("everything except mold", "not pests"). "1-3" (a range or two numbers?) -> None. "13" is
+option 13, not 1 and 3. The none option cannot be combined. "none" when the question has
+no none option -> () (understood: nothing chosen).
 
 yes_or_no: the whole answer, after politeness filler, is a yes or no phrase, or is made
 only of yes words ("sí 👍", "ok sure") or only of no words ("no nope"). Longer answers
 ("no one helps me", "yes but not now") and mixed ones ("yeah no") -> None.
 
 detect_command: the whole message is a command phrase, with at most MAX_COMMAND_FILLERS
-(2) filler phrases around it ("ok stop please", "en español por favor"). "I need help
-with housing" and "the bus stop is far" are not commands. "I need help" alone is not
-the help command either (it may be a need; the language model decides).
+(2) filler phrases around it ("ok stop please", "en español por favor"; `command_filler`
+words such as "this", "that", "y" count as filler here only: "why are you asking this").
+Texting spellings are read first ("why r u asking" = "why are you asking"). Or the first
+part (up to a comma, full stop ...) is a command and every later part says the same
+command again somewhere ("go back, I answered that one wrong", "luego sigo, ahorita no
+puedo"). "I need help with housing" and "the bus stop is far" are not commands. "I need
+help" alone is not the help command either (it may be a need; the language model decides).
 
 Crisis reading is its own module (`screening/crisis.py`), with its own phrase data.
 
@@ -236,6 +252,11 @@ class Lexicon:
     yes_no_filler: tuple[Words, ...]          # squeezed filler that is not a yes/no word
     command_filler: tuple[Words, ...]         # squeezed filler
     list_skip: frozenset[str]                 # words ignored between choices
+    list_phrases: tuple[Words, ...]           # phrases ignored between choices ("doesn't work")
+    list_words_not_aside: frozenset[str]      # "none", "all", "todo": never a remark
+    have: frozenset[str]                      # "have", "tengo": "we have smoke detectors"
+    none_lead: tuple[Words, ...]              # "i don't need" + none_any: nothing chosen
+    none_any: frozenset[str]                  # "any of those", "nada de eso"
     negators: frozenset[str]
     commands: Mapping[str, str]               # squeezed phrase -> command
     markers: Mapping[str, Mapping[str, int]]  # language -> word -> weight
@@ -373,6 +394,13 @@ def load_lexicon() -> Lexicon:
                                      if " ".join(_squeeze(p)) not in yes | no),
         command_filler=_longest_first(_squeeze(p) for p in filler + phrases("command_filler")),
         list_skip=list_skip,
+        list_phrases=phrases("list_phrases"),
+        list_words_not_aside=frozenset(w for w in joined("none_words") | joined("all_words")
+                                       if " " not in w),
+        have=frozenset(w for p in phrases("have_words") for w in p),
+        none_lead=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                 for p in phrases("none_lead")),
+        none_any=joined("none_any"),
         negators=frozenset(p[-1] for p in phrases("negators")),
         commands=commands,
         markers=markers,
@@ -486,6 +514,7 @@ class OptionSetRules:
     bands: tuple[tuple[str, float, float], ...] = ()       # option id, low, high
     negated: Mapping[str, str] = field(default_factory=dict)     # negated option -> option meant
     not_flipped: frozenset[Words] = frozenset()                 # phrases that never flip
+    lacking: frozenset[str] = frozenset()      # options that are a lack: "no heat" names them
 
 
 @functools.lru_cache(maxsize=None)
@@ -509,14 +538,16 @@ def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
                 raise LexiconError(f"{where}: band {option_id!r} must be [low, high] of an option")
             bands.append((str(option_id), float(band[0]), float(band[1])))
         negated = {str(k): str(v) for k, v in (entry.get("negated") or {}).items()}
+        lacking = frozenset(_strings([str(i) for i in entry.get("lacking") or []], where))
+        negated.update({option_id: option_id for option_id in lacking})
         if not set(negated) | set(negated.values()) <= ids:
-            raise LexiconError(f"{where}: negated names an unknown option")
+            raise LexiconError(f"{where}: negated or lacking names an unknown option")
         period = frequency.get("period_days")
         if bands and not isinstance(period, (int, float)):
             raise LexiconError(f"{where}: frequency needs period_days")
         not_flipped = frozenset(_phrase_key(p) for p in _strings(entry.get("not_flipped"), where))
         rules[ids] = OptionSetRules(float(period) if bands else None, tuple(bands), negated,
-                                    not_flipped)
+                                    not_flipped, lacking)
     return rules
 
 
@@ -650,22 +681,28 @@ def _negated(answer: Answer, start: int, key: Words, lex: Lexicon,
     nunca", "not at all"). A negator reaches NEGATION_REACH words back, not counting
     negation_skip words nor words of other option phrases (`phrases`), never past a part
     break or a contrast word."""
+    return _negator_at(answer, start, key, lex, phrases) is not None
+
+
+def _negator_at(answer: Answer, start: int, key: Words, lex: Lexicon,
+                phrases: frozenset[int] = frozenset()) -> int | None:
+    """Where the negator of the phrase at `start` is (see _negated), or None."""
     if key and (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no):
-        return False
+        return None
     counted = 0
     i = start - 1
     while i >= 0 and counted < NEGATION_REACH:
         if i + 1 in answer.breaks:
-            return False
+            return None
         word = answer.words[i]
         if word in lex.negators:
-            return True
+            return i
         if (word,) in lex.contrast:
-            return False
+            return None
         if word not in lex.negation_skip and i not in phrases:
             counted += 1
         i -= 1
-    return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -675,6 +712,7 @@ class _Span:
     option: str | None          # None: a frequency between two options (unsure)
     negated: bool = False
     frequency: bool = False
+    lead: int | None = None     # a negated phrase read as another option: where its negator is
 
 
 def _reduced(words: Words, lex: Lexicon) -> tuple[Words, list[int]]:
@@ -712,7 +750,8 @@ def _frequency_option(freq: Frequency, rules: OptionSetRules) -> str | None:
 
 
 def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], lex: Lexicon,
-                  short_ok: bool, rules: OptionSetRules | None = None) -> list[_Span]:
+                  short_ok: bool, rules: OptionSetRules | None = None,
+                  yes_no: bool = True) -> list[_Span]:
     """Where options are named: their phrases word for word (small words such as "a",
     "the", "mi" optional inside phrases of 2+ other words), counted frequencies mapped by
     the option set's bands, a yes or no said on its own; minus nested ones, and minus
@@ -744,15 +783,16 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
     phrases = frozenset(i for _, _, s, e in found for i in range(s, e))
     for option, key, s, e in found:
         flipped = rules.negated.get(option.id) if rules and key not in rules.not_flipped else None
-        negated = _negated(answer, s, key, lex, phrases)
-        spans.append(_Span(s, e, flipped, False) if negated and flipped
+        negator = _negator_at(answer, s, key, lex, phrases)
+        negated = negator is not None
+        spans.append(_Span(s, e, flipped, False, lead=negator) if negated and flipped
                      else _Span(s, e, option.id, negated))
     if rules and rules.bands:
         for freq in find_frequencies(words, lex.frequency):
             spans.append(_Span(freq.start, freq.end, _frequency_option(freq, rules),
                                _negated(answer, freq.start, words[freq.start:freq.end], lex, phrases),
                                frequency=True))
-    if rules is not None and len(answer.clauses()) > 1:
+    if rules is not None and yes_no and len(answer.clauses()) > 1:
         yes_no = _yes_no_option(words[slice(*answer.clauses()[0])], (), options, lex)
         if yes_no:
             spans.append(_Span(*answer.clauses()[0], yes_no))
@@ -935,37 +975,104 @@ def match_single(text: str, options: Sequence[OptionChoice], language: str) -> s
     return choice
 
 
-def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon) -> set[str] | None:
+def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon,
+                   none_option_id: str | None) -> set[str] | None:
     words = answer.words
     by_number = {o.number: o.id for o in options}
-    spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True) if not s.negated]
+    rules = _rules_for(options)
+    spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True, rules=rules,
+                                      yes_no=False) if not s.negated]
+    lacks = [s for s in spans if s.lead is not None]      # "no smoke alarms": that lack is the problem
+    spans = [s for s in spans if not (s.option == none_option_id and any(
+        t.lead <= s.start and s.end <= t.start for t in lacks))]
     if len({(s.start, s.end) for s in spans}) < len(spans):      # one phrase, two options
         return None
+    for s in spans:                     # "we have smoke detectors": not a problem, so unsure
+        before = s.start - 1
+        while before >= 0 and words[before] in lex.light:
+            before -= 1
+        if s.option in rules.lacking and s.lead is None and before >= 0 and words[before] in lex.have:
+            return None
     picked = {s.option for s in spans}
-    covered = {i for s in spans for i in range(s.start, s.end)}
-    chunks: list[list[str]] = [[]]   # runs of words that are neither phrases nor numbers
+    covered = {i for s in spans for i in range(s.start if s.lead is None else s.lead, s.end)}
+    named = set(covered)
+    covered |= {i for phrase in lex.list_phrases for start in _occurrences(words, phrase)
+                for i in range(start, start + len(phrase))}
+    chunks: list[tuple[int, list[str]]] = [(0, [])]   # runs of words neither phrases nor numbers
     after_number = False
     for i, word in enumerate(words):
         if i in covered or word in lex.list_skip or (after_number and word in lex.number_suffix):
-            chunks.append([])
+            chunks.append((i + 1, []))
             after_number = False
             continue
         number = _number(word, lex)
         if number is None:
-            chunks[-1].append(word)
+            chunks[-1][1].append(word)
             after_number = False
             continue
         if number not in by_number:
             return None
         picked.add(by_number[number])
-        chunks.append([])
+        named.add(i)
+        chunks.append((i + 1, []))
         after_number = True
-    for chunk in filter(None, chunks):      # leftovers must each be one option, typed with typos
+    named_parts = {n for n, (start, end) in enumerate(answer.clauses())
+                   if any(start <= i < end for i in named)}
+    for start, chunk in chunks:      # leftovers must each be one option, typed with typos
+        if not chunk:
+            continue
         choice = _fuzzy_choice(tuple(chunk), options, lex)
+        if choice is None and picked and _aside(answer, start, named_parts, options, lex):
+            continue            # "lead in the pipes, the city sent a letter"
         if choice is None:
             return None
         picked.add(choice)
     return picked
+
+
+def _aside(answer: Answer, at: int, named_parts: set[int], options: Sequence[OptionChoice],
+           lex: Lexicon) -> bool:
+    """The words at `at` are in a part of a list answer that names no option and only says
+    more about it, as a new statement ("mold, the landlord knows", "mice, they're
+    everywhere"): it starts with a clause starter or a small word, and has no number,
+    negator, contrast, none or all word, and nothing close to an option's phrase."""
+    clauses = answer.clauses()
+    number = next(n for n, (start, end) in enumerate(clauses) if start <= at < end)
+    if number in named_parts:
+        return False
+    start, end = clauses[number]
+    part = answer.words[start:end]
+    if part[0] not in lex.clause_starters | lex.light:
+        return False
+    if any(_number(w, lex) is not None or w in lex.negators or w in lex.list_words_not_aside
+           for w in part):
+        return False
+    if any(_occurs(part, phrase) for phrase in lex.contrast + lex.concessive):
+        return False
+    return _fuzzy_choice(part, options, lex) is None and not any(
+        _loosely_named(part, option, lex) for option in options)
+
+
+def _loosely_named(part: Words, option: OptionChoice, lex: Lexicon) -> bool:
+    """Some word of the part is one typo or a plural away from a word of the option's phrases."""
+    for key in _option_keys(option):
+        for k in key:
+            if len(k) < FUZZY_MIN_CHARS or k in lex.light or k in lex.function_words:
+                continue
+            if any(w[0] == k[0] and w not in lex.known and OSA.distance(w, k) <= 1 + (len(k) > 7)
+                   for w in part):
+                return True
+    return False
+
+
+def _none_after_lead(words: Words, lex: Lexicon) -> bool:
+    """ "I don't need any of those", "no tengo nada de eso": a lead that denies, then "any"."""
+    core = _strip_ends(words, lex.answer_filler)[0] or words
+    for lead in lex.none_lead:
+        if core[:len(lead)] == lead:
+            rest = _strip_ends(core[len(lead):], lex.answer_filler)[0]
+            return " ".join(rest) in lex.none | lex.none_any
+    return False
 
 
 @_never_raise(None)
@@ -980,12 +1087,12 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
         return None
     order = [o.id for o in options]
     whole = " ".join(_strip_ends(words, lex.answer_filler)[0] or words)
-    if whole in lex.none:
+    if whole in lex.none or _none_after_lead(words, lex):
         return (none_option_id,) if none_option_id else ()
     if whole in lex.all:
         picked = {i for i in order if i != none_option_id}
     else:
-        picked = _multi_choices(answer, options, lex) or set()
+        picked = _multi_choices(answer, options, lex, none_option_id) or set()
     if not picked or (none_option_id in picked and len(picked) > 1):
         return None
     return tuple(i for i in order if i in picked)
