@@ -473,7 +473,7 @@ def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
         fixed={k: (v[0], v[1], v[2]) for k, v in fixed.items()},
         not_counts=listed("not_counts"), almost=words_of("almost"),
         every_skip=words_of("every_skip"), things=listed("things"), some=listed("some"),
-        vocabulary=words_of("typo_targets"),
+        vocabulary=words_of("typo_targets"), one=words_of("one"),
         not_typos=words_of("not_typos"),
     )
 
