@@ -147,6 +147,18 @@ def _count(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, i
     return low, low, j
 
 
+def years_at(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, int] | None:
+    """A count of years at words[i] ("2 years", "a few years", "tres años"): (at least how
+    many years, next index)."""
+    counted = _count(words, i, vocab)
+    if counted is None or counted[2] >= len(words):
+        return None
+    unit = _unit(words, counted[2], vocab)
+    if unit is None or unit[2] or unit[0] < 365:
+        return None
+    return counted[0] * unit[0] / 365, unit[1]
+
+
 def _times(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, int] | None:
     """ "once", "twice", "once or twice", "3 times", "2 or 3 times", "3x", "dos veces"."""
     n = len(words)

@@ -23,7 +23,8 @@ Answers to a question (match_single, match_multi) are read a little further:
     ends a part of the answer; so does a yes or no said on its own before a new statement
     ("no I have a car": clause_starters), and a clear yes before anything but another
     yes/no word (`yes_alone`: "yes the bus is always late"; "yeah no" stays mixed; "no
-    money for gas" is a lack, not a "no").
+    money for gas" is a lack, not a "no"), and a yes or no that closes the answer after a
+    `conclusion` word ("utilities come with the apartment so no", "entonces sí").
   - Spellings: texting spellings and contractions are read as the lexicon's `spellings`
     say ("alot" -> "a lot", "everyday" -> "every day", "do not" -> "dont", "q" -> "que"),
     in the answer and in the option phrases alike; "3x" is "3 x" (three times).
@@ -47,8 +48,12 @@ match_single, in order:
        two bands, or in a gap, is unsure. A count is not an option number there ("2 days"
        in the PHQ's 2 weeks is several days); counts inside a vague idiom do not count
        ("once" in "once in a while").
-     - a yes or no said as the first part ("nah, i drive"), when exactly one option is
-       labelled yes / no (see 3).
+     - a yes or no said as the first part ("nah, i drive") or closing it after a
+       conclusion word ("... so no"), when exactly one option is labelled yes / no (see 3).
+     - on a set with `stopped_long_ago` (the AHC substance items): a `stopped` phrase
+       ("quit", "clean", "lo dejé"), not negated, with a time longer ago than the item's
+       period in the same part (`long_ago` phrases such as "years ago", "hace años";
+       "since" + a year; a count of years: "sober 3 years") names that option (never).
      A phrase or frequency inside a longer one does not count ("fairly often" beats
      "often", "once or twice a week" beats "once or twice"); when a phrase and a frequency
      cover the same words, the phrase (the instrument's own words) wins.
@@ -140,6 +145,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -147,7 +153,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from screening.frequency import Frequency, FrequencyWords, find_frequencies
+from screening.frequency import Frequency, FrequencyWords, find_frequencies, years_at
 from screening.text_normalize import clean_message, normalize
 
 log = logging.getLogger(__name__)
@@ -264,6 +270,10 @@ class Lexicon:
     negation_skip: frozenset[str]             # words a negator reaches over ("have", "a")
     contrast: tuple[Words, ...]               # "but", "pero": the part after decides
     concessive: tuple[Words, ...]             # "though", "aunque": the part they mark gives way
+    conclusion: tuple[Words, ...]             # "so", "entonces": "... so no" answers on its own
+    stopped: tuple[Words, ...]                # "quit", "clean", "lo dejé"
+    long_ago: tuple[Words, ...]               # "years ago", "hace años"
+    since: frozenset[str]                     # "since", "desde" (+ a year)
     clause_starters: frozenset[str]           # "no I have a car": "no" answers on its own
     yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
     light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
@@ -407,6 +417,11 @@ def load_lexicon() -> Lexicon:
         negation_skip=frozenset(w for p in phrases("negation_skip") for w in p),
         contrast=phrases("contrast"),
         concessive=phrases("concessive"),
+        conclusion=phrases("conclusion"),
+        stopped=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                               for p in phrases("stopped")),
+        long_ago=phrases("long_ago"),
+        since=frozenset(w for p in phrases("since") for w in p),
         clause_starters=frozenset(w for p in phrases("clause_starters") for w in p),
         yes_alone=frozenset(" ".join(_squeeze(p)) for p in phrases("yes_alone")),
         light=frozenset(w for p in phrases("light_words") for w in p),
@@ -515,6 +530,7 @@ class OptionSetRules:
     negated: Mapping[str, str] = field(default_factory=dict)     # negated option -> option meant
     not_flipped: frozenset[Words] = frozenset()                 # phrases that never flip
     lacking: frozenset[str] = frozenset()      # options that are a lack: "no heat" names them
+    stopped_long_ago: str | None = None        # "quit years ago": the option it means
 
 
 @functools.lru_cache(maxsize=None)
@@ -546,8 +562,11 @@ def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
         if bands and not isinstance(period, (int, float)):
             raise LexiconError(f"{where}: frequency needs period_days")
         not_flipped = frozenset(_phrase_key(p) for p in _strings(entry.get("not_flipped"), where))
+        stopped = entry.get("stopped_long_ago")
+        if stopped is not None and (str(stopped) not in ids or not bands):
+            raise LexiconError(f"{where}: stopped_long_ago must name an option, with bands")
         rules[ids] = OptionSetRules(float(period) if bands else None, tuple(bands), negated,
-                                    not_flipped, lacking)
+                                    not_flipped, lacking, None if stopped is None else str(stopped))
     return rules
 
 
@@ -560,6 +579,7 @@ class Answer:
     """An answer as words, with where its parts break."""
     words: Words
     breaks: frozenset[int]      # a comma, full stop ... (or a yes/no said alone) before words[i]
+    verdict: int | None = None  # where a closing yes or no starts ("... so no")
 
     def clauses(self) -> list[tuple[int, int]]:
         """(start, end) of each punctuation part."""
@@ -627,7 +647,16 @@ def _answer(text: Any, lex: Lexicon) -> Answer:
                                    or said in lex.yes_alone and following not in lex.yes | lex.no):
             breaks.add(after)
             break
-    return Answer(tuple(words), frozenset(breaks))
+    # "utilities come with the apartment so no": a yes or no that closes the answer
+    verdict = None
+    for phrase in lex.conclusion:
+        for at in _occurrences(tuple(words), phrase):
+            end = at + len(phrase)
+            rest = _squeeze(_strip_ends(_squeeze(words[end:]), lex.yes_no_filler)[0])
+            if at > 0 and rest and (" ".join(rest) in lex.yes or " ".join(rest) in lex.no):
+                breaks.update((at, end))
+                verdict = end
+    return Answer(tuple(words), frozenset(breaks), verdict)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -792,10 +821,14 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
             spans.append(_Span(freq.start, freq.end, _frequency_option(freq, rules),
                                _negated(answer, freq.start, words[freq.start:freq.end], lex, phrases),
                                frequency=True))
+    if rules and rules.stopped_long_ago:
+        spans += _stopped_long_ago(answer, rules, lex)
     if rules is not None and yes_no and len(answer.clauses()) > 1:
-        yes_no = _yes_no_option(words[slice(*answer.clauses()[0])], (), options, lex)
-        if yes_no:
-            spans.append(_Span(*answer.clauses()[0], yes_no))
+        said = [answer.clauses()[0]] + [c for c in answer.clauses()[1:] if c[0] == answer.verdict]
+        for clause in said:
+            yes_no_option = _yes_no_option(words[slice(*clause)], (), options, lex)
+            if yes_no_option:
+                spans.append(_Span(*clause, yes_no_option))
     spans = list(dict.fromkeys(spans))
     spans = [s for s in spans
              if not any(t.start <= s.start and s.end <= t.end and t.end - t.start > s.end - s.start
@@ -803,6 +836,40 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
              and not (s.frequency and any(not t.frequency and (t.start, t.end) == (s.start, s.end)
                                           for t in spans))]
     return spans
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _stopped_long_ago(answer: Answer, rules: OptionSetRules, lex: Lexicon) -> list[_Span]:
+    """ "quit smoking years ago", "clean since 2019", "sober 3 years", "lo dejé hace años":
+    a `stopped` word and a time longer ago than the item's period, in one part, and the
+    stopped word not negated ("never quit") -> the option set's `stopped_long_ago` option."""
+    words = answer.words
+    period_years = (rules.period_days or 0.0) / 365
+    found = []
+    for start, end in answer.clauses():
+        part = words[start:end]
+        stops = [i for phrase in lex.stopped for i in _occurrences(part, phrase)
+                 if phrase[0] in lex.negators or not (i and part[i - 1] in lex.negators)]
+        if not stops:
+            continue
+        for i in range(len(part)):
+            size = next((len(p) for p in lex.long_ago if part[i:i + len(p)] == p), 0)
+            if not size and part[i] in lex.since and i + 1 < len(part) \
+                    and _YEAR.fullmatch(part[i + 1]) \
+                    and date.today().year - int(part[i + 1]) >= 1 + period_years:
+                size = 2                                        # "since 2019"
+            if not size:
+                years = years_at(part, i, lex.frequency)        # "for 3 years", "hace 3 años"
+                if years and years[0] > period_years:
+                    size = years[1] - i
+            if size:
+                first = min(stops + [i])
+                last = max(i + size, max(stops) + 1)
+                found.append(_Span(start + first, start + last, rules.stopped_long_ago))
+                break
+    return found
 
 
 def _parts(answer: Answer, lex: Lexicon) -> list[tuple[int, int]]:
