@@ -54,6 +54,10 @@ match_single, in order:
        ("quit", "clean", "lo dejé"), not negated, with a time longer ago than the item's
        period in the same part (`long_ago` phrases such as "years ago", "hace años";
        "since" + a year; a count of years: "sober 3 years") names that option (never).
+     - on a set with `denied_acts` (the AHC safety items): what the questions ask about,
+       negated ("he doesn't hit me", "no yelling in my house", "no me pegan"), names that
+       option (never); it is unsure when another act is said without a negator in the
+       same part ("no hitting, just yelling"). An act said plainly names nothing.
      A phrase or frequency inside a longer one does not count ("fairly often" beats
      "often", "once or twice a week" beats "once or twice"); when a phrase and a frequency
      cover the same words, the phrase (the instrument's own words) wins.
@@ -531,6 +535,8 @@ class OptionSetRules:
     not_flipped: frozenset[Words] = frozenset()                 # phrases that never flip
     lacking: frozenset[str] = frozenset()      # options that are a lack: "no heat" names them
     stopped_long_ago: str | None = None        # "quit years ago": the option it means
+    denied: str | None = None                  # "he doesn't hit me": the option it means
+    acts: tuple[Words, ...] = ()               # what the items ask about: "hit", "grita"
 
 
 @functools.lru_cache(maxsize=None)
@@ -565,8 +571,14 @@ def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
         stopped = entry.get("stopped_long_ago")
         if stopped is not None and (str(stopped) not in ids or not bands):
             raise LexiconError(f"{where}: stopped_long_ago must name an option, with bands")
-        rules[ids] = OptionSetRules(float(period) if bands else None, tuple(bands), negated,
-                                    not_flipped, lacking, None if stopped is None else str(stopped))
+        denied = entry.get("denied_acts") or {}
+        if denied and (not isinstance(denied, dict) or str(denied.get("option")) not in ids):
+            raise LexiconError(f"{where}: denied_acts needs the option it means and its acts")
+        rules[ids] = OptionSetRules(
+            float(period) if bands else None, tuple(bands), negated, not_flipped, lacking,
+            None if stopped is None else str(stopped),
+            str(denied["option"]) if denied else None,
+            _longest_first(_phrase_key(p) for p in _strings(denied.get("acts"), where)))
     return rules
 
 
@@ -823,6 +835,8 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
                                frequency=True))
     if rules and rules.stopped_long_ago:
         spans += _stopped_long_ago(answer, rules, lex)
+    if rules and rules.denied:
+        spans += _denied_acts(answer, rules, lex, phrases)
     if rules is not None and yes_no and len(answer.clauses()) > 1:
         said = [answer.clauses()[0]] + [c for c in answer.clauses()[1:] if c[0] == answer.verdict]
         for clause in said:
@@ -835,6 +849,28 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
                         for t in spans)
              and not (s.frequency and any(not t.frequency and (t.start, t.end) == (s.start, s.end)
                                           for t in spans))]
+    return spans
+
+
+def _denied_acts(answer: Answer, rules: OptionSetRules, lex: Lexicon,
+                 phrases: frozenset[int]) -> list[_Span]:
+    """ "he doesn't hit me", "no yelling in my house", "en mi casa no se grita": what the
+    question asks about, negated, means the set's `denied_acts` option (never); unsure when
+    another act is said without a negator in the same part ("no hitting, just yelling")."""
+    words = answer.words
+    places: list[tuple[int, int]] = []
+    for act in rules.acts:
+        for i in _occurrences(words, act):
+            if not any(s <= i < e for s, e in places):
+                places.append((i, i + len(act)))
+    denied = [(s, e) for s, e in places if _negator_at(answer, s, words[s:e], lex, phrases) is not None]
+    said = [(s, e) for s, e in places if (s, e) not in denied]
+    parts = _parts(answer, lex)
+    spans = []
+    for s, e in denied:
+        p_start, p_end = next(((a, b) for a, b in parts if a <= s < b), (0, len(words)))
+        mixed = any(p_start <= t < p_end for t, _ in said)
+        spans.append(_Span(s, e, None if mixed else rules.denied))
     return spans
 
 
