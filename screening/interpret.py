@@ -39,7 +39,8 @@ match_single, in order:
      "please", is a digit ("2", "#2", "2.", "2nd", "2do") or a number word ("two", "dos",
      "second", "segundo", "the second one"). Out of range -> None.
   2. What the answer names, found everywhere in it:
-     - an option's phrase, word for word ("i'd say sometimes true honestly"). Phrases
+     - an option's phrase, word for word and never across a part break ("i'd say
+       sometimes true honestly"; "bastantes veces, sí" is not "a veces sí"). Phrases
        shorter than 4 characters ("No", "Sí", "Yes") count only as the whole answer or a
        whole part (after filler), so "no idea" is not "No" but "no, I have a car" is.
      - on a frequency scale, a counted frequency ("two or three times a month", "every
@@ -816,7 +817,8 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
             if len(small) >= 2:
                 places |= {(kept[i], kept[i + len(small) - 1] + 1)
                            for i in _occurrences(reduced, small)}
-            found += [(option, key, s, e) for s, e in places]
+            found += [(option, key, s, e) for s, e in places      # never across a part break
+                      if not any(s < b < e for b in answer.breaks)]
     vague = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
              for i in _occurrences(words, idiom)]
     found = [f for f in found if not (_is_count(f[1], lex) and any(
