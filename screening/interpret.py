@@ -65,6 +65,8 @@ match_single, in order:
      Negation: a phrase with a negator up to NEGATION_REACH (2) words before it, not
      counting `negation_skip` words ("have", "a", "really", "tengo", "un") nor words of
      other option phrases, and never across a part break or a contrast word, is negated
+     (a negator inside another option phrase of 2+ words that ends before this one is
+     that phrase's own: "si no pago ... me la cortan")
      ("not very often", "I don't have a steady place", "not worried about losing it"),
      unless the phrase is itself negative ("no, nunca", "not at all", "not a problem").
      A negated phrase means the option set's `negated` option if it has one (and the
@@ -717,18 +719,22 @@ def _core_bounds(words: Words, lex: Lexicon) -> tuple[int, int]:
 
 
 def _negated(answer: Answer, start: int, key: Words, lex: Lexicon,
-             phrases: frozenset[int] = frozenset()) -> bool:
+             phrases: Mapping[int, int] | None = None) -> bool:
     """ "not often", "not very often", "I don't have a steady place", "no tengo un lugar
     estable", "not worried about losing it" - unless the phrase is itself negative ("no,
     nunca", "not at all"). A negator reaches NEGATION_REACH words back, not counting
-    negation_skip words nor words of other option phrases (`phrases`), never past a part
-    break or a contrast word."""
+    negation_skip words nor words of other option phrases (`phrases`: word index -> where
+    the furthest phrase over it ends), never past a part break or a contrast word; a
+    negator inside another option phrase of 2+ words that ends before this one belongs to
+    that phrase ("si no pago ... me la cortan"; but "not looking" still negates "looking
+    for work", and a phrase that is only "no" owns nothing)."""
     return _negator_at(answer, start, key, lex, phrases) is not None
 
 
 def _negator_at(answer: Answer, start: int, key: Words, lex: Lexicon,
-                phrases: frozenset[int] = frozenset()) -> int | None:
+                phrases: Mapping[int, int] | None = None) -> int | None:
     """Where the negator of the phrase at `start` is (see _negated), or None."""
+    phrases = phrases or {}
     if key and (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no):
         return None
     counted = 0
@@ -737,7 +743,7 @@ def _negator_at(answer: Answer, start: int, key: Words, lex: Lexicon,
         if i + 1 in answer.breaks:
             return None
         word = answer.words[i]
-        if word in lex.negators:
+        if word in lex.negators and phrases.get(i, start + 1) > start:   # not "si no pago"
             return i
         if (word,) in lex.contrast:
             return None
@@ -823,7 +829,10 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
              for i in _occurrences(words, idiom)]
     found = [f for f in found if not (_is_count(f[1], lex) and any(
         v_start <= f[2] and f[3] <= v_end for v_start, v_end in vague))]  # "once" in "once in a while"
-    phrases = frozenset(i for _, _, s, e in found for i in range(s, e))
+    phrases: dict[int, int] = {}        # a one-word phrase ("no") owns no negator
+    for _, _, s, e in found:
+        for i in range(s, e):
+            phrases[i] = max(phrases.get(i, 0), e if e - s > 1 else len(words) + 1)
     for option, key, s, e in found:
         flipped = rules.negated.get(option.id) if rules and key not in rules.not_flipped else None
         negator = _negator_at(answer, s, key, lex, phrases)
@@ -855,7 +864,7 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
 
 
 def _denied_acts(answer: Answer, rules: OptionSetRules, lex: Lexicon,
-                 phrases: frozenset[int]) -> list[_Span]:
+                 phrases: Mapping[int, int]) -> list[_Span]:
     """ "he doesn't hit me", "no yelling in my house", "en mi casa no se grita": what the
     question asks about, negated, means the set's `denied_acts` option (never); unsure when
     another act is said without a negator in the same part ("no hitting, just yelling")."""
