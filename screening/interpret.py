@@ -41,8 +41,9 @@ match_single, in order:
   2. What the answer names, found everywhere in it:
      - an option's phrase, word for word and never across a part break ("i'd say
        sometimes true honestly"; "bastantes veces, sí" is not "a veces sí"). Phrases
-       shorter than 4 characters ("No", "Sí", "Yes") count only as the whole answer or a
-       whole part (after filler), so "no idea" is not "No" but "no, I have a car" is.
+       shorter than 4 characters ("No", "Sí", "Yes", "guy") count only as the whole
+       answer or a whole part (after filler and small words: "im a guy"), so "no idea"
+       is not "No" but "no, I have a car" is.
      - on a frequency scale, a counted frequency ("two or three times a month", "every
        other day", "weekends", "dos veces al mes"; see screening/frequency.py) turned
        into times within the item's period and placed by the set's bands; a range across
@@ -114,7 +115,7 @@ whole ("doesn't work", "no funciona": "not" alone is never ignored), and leftove
 match one option by typo. An option set's `lacking` options are named by their negation
 ("no smoke alarms", "sin calefacción": that lack is the problem, and the "no" is not the
 none option), and said after a `have_words` word ("we have smoke detectors") the answer is
-unsure. A part after a comma that names nothing and starts a new statement ("mold, the
+unsure. No words beside the none option alone are fine ("nope, all good"). A part after a comma that names nothing and starts a new statement ("mold, the
 landlord knows"; a clause starter or a small word first) is a remark and left out when
 another part names an option, unless it holds a number, a negator, a contrast word, a
 none or all word, or a word one typo from an option's word. Any other word -> None
@@ -368,6 +369,9 @@ def load_lexicon() -> Lexicon:
                           for p in phrases(key) for w in p)
     if list_skip & numbers.keys():
         raise LexiconError(f"filler words that are numbers: {sorted(list_skip & numbers.keys())}")
+    negator_words = frozenset(p[-1] for p in phrases("negators"))
+    if list_skip & negator_words:       # "no mold" must never read as "mold"
+        raise LexiconError(f"filler words that are negators: {sorted(list_skip & negator_words)}")
 
     spellings: dict[Words, Words] = {}
     for language, data in raw.items():
@@ -774,6 +778,8 @@ def _clause_is(answer: Answer, key: Words, lex: Lexicon) -> list[tuple[int, int]
     for start, end in answer.clauses():
         part = answer.words[start:end]
         inner = _strip_ends(part, lex.answer_filler)[0] or part
+        while len(inner) > 1 and inner[0] in lex.light:       # "im a guy"
+            inner = inner[1:]
         if inner == key:
             found.append((start, end))
     return found
@@ -1135,6 +1141,8 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
     for start, chunk in chunks:      # leftovers must each be one option, typed with typos
         if not chunk:
             continue
+        if none_option_id and picked == {none_option_id} and all(w in lex.no for w in chunk):
+            continue            # "nope, all good"
         choice = _fuzzy_choice(tuple(chunk), options, lex)
         if choice is None and picked and _aside(answer, start, named_parts, options, lex):
             continue            # "lead in the pipes, the city sent a letter"
