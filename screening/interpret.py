@@ -70,6 +70,10 @@ match_single, in order:
      that phrase's own: "si no pago ... me la cortan")
      ("not very often", "I don't have a steady place", "not worried about losing it"),
      unless the phrase is itself negative ("no, nunca", "not at all", "not a problem").
+     On a frequency scale, a negative phrase followed by a `limiters` phrase says less
+     than it seems and keeps the answer unsure ("I don't drink much", "I don't smoke
+     anymore", "no fumo tanto"). A phrase after a `doubters` phrase is unsure too ("I
+     wouldn't say never", "no diría que nunca").
      A negated phrase means the option set's `negated` option if it has one (and the
      phrase is not in `not_flipped`), otherwise it chooses nothing.
      Contrast: the answer is cut at `contrast` words ("but", "pero"): the part after
@@ -279,6 +283,8 @@ class Lexicon:
     contrast: tuple[Words, ...]               # "but", "pero": the part after decides
     concessive: tuple[Words, ...]             # "though", "aunque": the part they mark gives way
     conclusion: tuple[Words, ...]             # "so", "entonces": "... so no" answers on its own
+    limiters: tuple[Words, ...]               # "much", "anymore": "I don't drink much"
+    doubters: tuple[Words, ...]               # "wouldn't say": "I wouldn't say never"
     stopped: tuple[Words, ...]                # "quit", "clean", "lo dejé"
     long_ago: tuple[Words, ...]               # "years ago", "hace años"
     since: frozenset[str]                     # "since", "desde" (+ a year)
@@ -429,6 +435,10 @@ def load_lexicon() -> Lexicon:
         contrast=phrases("contrast"),
         concessive=phrases("concessive"),
         conclusion=phrases("conclusion"),
+        limiters=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                for p in phrases("limiters")),
+        doubters=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                for p in phrases("doubters")),
         stopped=_longest_first(_apply_spellings(p, spellings, spelling_longest)
                                for p in phrases("stopped")),
         long_ago=phrases("long_ago"),
@@ -840,6 +850,13 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
         for i in range(s, e):
             phrases[i] = max(phrases.get(i, 0), e if e - s > 1 else len(words) + 1)
     for option, key, s, e in found:
+        if rules and rules.bands and any(w in lex.negators for w in key) and any(
+                words[e:e + len(limit)] == limit for limit in lex.limiters):
+            spans.append(_Span(s, e, None))       # "I don't drink much": not never, unsure
+            continue
+        if any(words[max(0, s - len(doubt)):s] == doubt for doubt in lex.doubters):
+            spans.append(_Span(s, e, None))       # "I wouldn't say never"
+            continue
         flipped = rules.negated.get(option.id) if rules and key not in rules.not_flipped else None
         negator = _negator_at(answer, s, key, lex, phrases)
         negated = negator is not None
