@@ -51,7 +51,9 @@ match_single, in order:
        in the PHQ's 2 weeks is several days); counts inside a vague idiom do not count
        ("once" in "once in a while").
      - a yes or no said as the first part ("nah, i drive") or closing it after a
-       conclusion word ("... so no"), when exactly one option is labelled yes / no (see 3).
+       conclusion word ("... so no"), when exactly one option is labelled yes / no (see 3);
+       a plain yes beside an option of the set's `with_yes` agrees with it ("sí, ya nos
+       cortaron la luz" is already shut off).
      - on a set with `stopped_long_ago` (the AHC substance items): a `stopped` phrase
        ("quit", "clean", "lo dejé"), not negated, with a time longer ago than the item's
        period in the same part (`long_ago` phrases such as "years ago", "hace años";
@@ -553,6 +555,7 @@ class OptionSetRules:
     lacking: frozenset[str] = frozenset()      # options that are a lack: "no heat" names them
     stopped_long_ago: str | None = None        # "quit years ago": the option it means
     denied: str | None = None                  # "he doesn't hit me": the option it means
+    with_yes: frozenset[str] = frozenset()     # options a plain "yes" beside them agrees with
     acts: tuple[Words, ...] = ()               # what the items ask about: "hit", "grita"
 
 
@@ -592,10 +595,12 @@ def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
         if denied and (not isinstance(denied, dict) or str(denied.get("option")) not in ids):
             raise LexiconError(f"{where}: denied_acts needs the option it means and its acts")
         rules[ids] = OptionSetRules(
-            float(period) if bands else None, tuple(bands), negated, not_flipped, lacking,
-            None if stopped is None else str(stopped),
-            str(denied["option"]) if denied else None,
-            _longest_first(_phrase_key(p) for p in _strings(denied.get("acts"), where)))
+            period_days=float(period) if bands else None, bands=tuple(bands), negated=negated,
+            not_flipped=not_flipped, lacking=lacking,
+            stopped_long_ago=None if stopped is None else str(stopped),
+            denied=str(denied["option"]) if denied else None,
+            acts=_longest_first(_phrase_key(p) for p in _strings(denied.get("acts"), where)),
+            with_yes=frozenset(_strings([str(i) for i in entry.get("with_yes") or []], where)))
     return rules
 
 
@@ -878,6 +883,10 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
             if yes_no_option:
                 spans.append(_Span(*clause, yes_no_option))
     spans = list(dict.fromkeys(spans))
+    if rules and any(s.option in rules.with_yes and not s.negated for s in spans):
+        yes_ids = {o.id for o in options if any(" ".join(k) in lex.yes_labels for k in _option_keys(o))}
+        spans = [s for s in spans if not (      # "sí, ya nos cortaron la luz": the yes agrees
+            s.option in yes_ids and " ".join(_squeeze(words[s.start:s.end])) in lex.yes)]
     spans = [s for s in spans
              if not any(t.start <= s.start and s.end <= t.end and t.end - t.start > s.end - s.start
                         for t in spans)
@@ -1117,8 +1126,11 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
     words = answer.words
     by_number = {o.number: o.id for o in options}
     rules = _rules_for(options)
+    listed = [(start, start + len(phrase)) for phrase in lex.list_phrases
+              for start in _occurrences(words, phrase)]
     spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True, rules=rules,
-                                      yes_no=False) if not s.negated]
+                                      yes_no=False) if not s.negated
+             and not any(a <= s.start and s.end <= b for a, b in listed)]   # "no" in "no prende"
     lacks = [s for s in spans if s.lead is not None]      # "no smoke alarms": that lack is the problem
     spans = [s for s in spans if not (s.option == none_option_id and any(
         t.lead <= s.start and s.end <= t.start for t in lacks))]
@@ -1133,8 +1145,7 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
     picked = {s.option for s in spans}
     covered = {i for s in spans for i in range(s.start if s.lead is None else s.lead, s.end)}
     named = set(covered)
-    covered |= {i for phrase in lex.list_phrases for start in _occurrences(words, phrase)
-                for i in range(start, start + len(phrase))}
+    covered |= {i for a, b in listed for i in range(a, b)}
     chunks: list[tuple[int, list[str]]] = [(0, [])]   # runs of words neither phrases nor numbers
     after_number = False
     for i, word in enumerate(words):
