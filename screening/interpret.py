@@ -1207,7 +1207,8 @@ def _loosely_named(part: Words, option: OptionChoice, lex: Lexicon) -> bool:
     """Some word of the part is one typo or a plural away from a word of the option's phrases."""
     for key in _option_keys(option):
         for k in key:
-            if len(k) < FUZZY_MIN_CHARS or k in lex.light or k in lex.function_words:
+            if len(k) < FUZZY_MIN_CHARS or k in lex.light or k in lex.function_words \
+                    or k in lex.list_skip:
                 continue
             if any(w[0] == k[0] and w not in lex.known and OSA.distance(w, k) <= 1 + (len(k) > 7)
                    for w in part):
@@ -1262,13 +1263,18 @@ def _command_words(text: str, lex: Lexicon) -> Words:
 
 
 def _command_of(words: Words, lex: Lexicon) -> str | None:
-    """The command these words are, with at most MAX_COMMAND_FILLERS fillers around it."""
-    if not words:
-        return None
-    if " ".join(words) in lex.commands:
-        return lex.commands[" ".join(words)]
-    core, fillers = _strip_ends(words, lex.command_filler)
-    return lex.commands.get(" ".join(core)) if fillers <= MAX_COMMAND_FILLERS else None
+    """The command these words are, with at most MAX_COMMAND_FILLERS fillers around it
+    (taken off one at a time from either end: "and why do you need that")."""
+    frontier = {words} if words else set()
+    for _ in range(MAX_COMMAND_FILLERS + 1):
+        for candidate in frontier:
+            if " ".join(candidate) in lex.commands:
+                return lex.commands[" ".join(candidate)]
+        frontier = {trimmed for candidate in frontier for phrase in lex.command_filler
+                    for trimmed in (candidate[len(phrase):] if candidate[:len(phrase)] == phrase else None,
+                                    candidate[:-len(phrase)] if candidate[-len(phrase):] == phrase else None)
+                    if trimmed}
+    return None
 
 
 def _says_command(words: Words, command: str, lex: Lexicon) -> bool:
