@@ -104,8 +104,11 @@ match_single, in order:
      longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
      "never", "infrequently" is not "frequently", "on elm street" is not "on the street"),
      and a word the lexicon knows as something else (a number, yes/no word, filler,
-     negator, function or small word, or one listed under `not_typos`) is never a typo of
-     another ("one" is not "once", "non stop" is not "none"); the margin keeps an answer
+     negator, function or small word, one listed under `not_typos`, or a real word in
+     `content/lexicon/real_words.txt`, made by scripts/real_words.py from word lists) is
+     never a typo of another ("one" is not "once", "non stop" is not "none", "relapsed"
+     is not "relaxed"; in a list answer, where every leftover must be a typo of some
+     choice, only the lexicon's words count: "mod and psts"); the margin keeps an answer
      between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
   must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
@@ -294,7 +297,8 @@ class Lexicon:
     yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
     light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
     function_words: frozenset[str]            # words that add nothing to an answer part
-    known: frozenset[str]                     # real words never read as a typo of an option
+    known: frozenset[str]                     # lexicon words never read as a typo of an option
+    real_words: frozenset[str]                # real words never read as a typo of one choice
     spellings: Mapping[Words, Words]          # "alot" -> ("a", "lot"), "do not" -> ("dont",)
     spelling_longest: int
     frequency: FrequencyWords
@@ -452,10 +456,24 @@ def load_lexicon() -> Lexicon:
         known=frozenset(w for key in ("function_words", "light_words", "negators", "filler",
                                       "not_typos") for p in phrases(key) for w in p)
         | frozenset(numbers) | frozenset(w for w in yes | no if " " not in w),
+        real_words=_real_words(),
         spellings=spellings,
         spelling_longest=spelling_longest,
         frequency=_frequency_words(raw),
     )
+
+
+REAL_WORDS_FILE = LEXICON_DIR / "real_words.txt"
+
+
+def _real_words() -> frozenset[str]:
+    """Real words never read as a typo of an option (real_words.txt, made by
+    scripts/real_words.py from word lists): one word a line, # comments."""
+    try:
+        lines = REAL_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(w for line in lines if (w := line.strip()) and not w.startswith("#"))
 
 
 def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
@@ -1011,7 +1029,7 @@ def _decide(answer: Answer, spans: list[_Span], lex: Lexicon) -> Any:
 
 
 def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
-                  answer: Answer | None = None) -> str | None:
+                  answer: Answer | None = None, real_words: bool = True) -> str | None:
     """The one option whose phrase is close to some words of the answer (typos).
 
     The winner must match word by word (each word starting with the phrase's word's
@@ -1042,7 +1060,7 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                     if len(key) > FUZZY_MAX_WORDS:
                         continue
                     if size == len(key):
-                        if any(w[0] != k[0] or (w != k and not _may_be_typo(w, lex))
+                        if any(w[0] != k[0] or (w != k and not _may_be_typo(w, lex, real_words))
                                for w, k in zip(window, key)):
                             continue
                     else:       # words joined or split: "amenudo", "some times true"
@@ -1061,10 +1079,10 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
     return best
 
 
-def _may_be_typo(word: str, lex: Lexicon) -> bool:
+def _may_be_typo(word: str, lex: Lexicon, real_words: bool = True) -> bool:
     """A typed word that may be a typo of another: not a word the lexicon knows as something
     else ("one" is a number, not "once"; "non" is listed under `not_typos`, not "none")."""
-    return word not in lex.known
+    return word not in lex.known and not (real_words and word in lex.real_words)
 
 
 def _yes_no(words: Words, lex: Lexicon) -> str | None:
@@ -1171,7 +1189,7 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
             continue
         if none_option_id and picked == {none_option_id} and all(w in lex.no for w in chunk):
             continue            # "nope, all good"
-        choice = _fuzzy_choice(tuple(chunk), options, lex)
+        choice = _fuzzy_choice(tuple(chunk), options, lex, real_words=False)
         if choice is None and picked and _aside(answer, start, named_parts, options, lex):
             continue            # "lead in the pipes, the city sent a letter"
         if choice is None:

@@ -33,7 +33,9 @@ translators); this module only reads them. How a message is read:
      part, when another part names a need plainly, is negated ("no comida, vivienda":
      not food, housing), and the reading is unsure.
    These are left out. Context is left out only when something else is needed; then
-   the reading is unsure.
+   the reading is unsure. When every need is context, those after the first marker are
+   the needs and later ones stay context ("ayuda para pagar la luz porque no tengo
+   trabajo": utilities, unsure).
 5. What is left decides between "nothing" () and "something else" ("other",). A need
    right after or before a priority word ("first", "mostly", "sobre todo") moves to
    the front; otherwise needs keep the order written.
@@ -392,6 +394,19 @@ def _role(m: _Mention, words: list[str], breaks: list[int]) -> str:
     return "need"
 
 
+def _context_start(m: _Mention, words: list[str], breaks: list[int]) -> int:
+    """Where the context marker before a context need begins (the nearest one)."""
+    lex = _lexicon()
+    part = _part_of(m.start, breaks)
+    i = m.start
+    while i > 0 and _part_of(i - 1, breaks) == part:
+        size = _phrase_ending_at(words, i, lex.context)
+        if size:
+            return i - size
+        i -= 1
+    return m.start
+
+
 def _to_category(value: str | int) -> str | None:
     if isinstance(value, str):
         return value
@@ -425,8 +440,10 @@ def read_needs(text: str, language: str = "en") -> NeedReading:
                 roles[m], sure = "negated", False
     needed = [m for m in found if roles[m] == "need"]
     context = [m for m in found if roles[m] == "context"]
-    if not needed and context:
-        needed, context = context, []
+    if not needed and context:      # only context: the needs after the first marker are meant
+        first_marker = min(_context_start(m, words, breaks) for m in context)
+        needed = [m for m in context if _context_start(m, words, breaks) == first_marker]
+        context = [m for m in context if m not in needed]
     if context and {_to_category(m.value) for m in context} - {_to_category(m.value) for m in needed}:
         sure = False
     # priority words move a need to the front ("housing, but mostly food")
