@@ -318,6 +318,8 @@ def test_commands_with_a_reason(text, expected):
     # a real word is never a typo of an option ("one" is not "once", "non" is not "none")
     ("ahc_5", "I answered the last one wrong", None), ("ahc_23b", "non stop lately", "nearly_every_day"),
     ("ahc_23b", "non", None), ("ahc_2", "a store nearby", None),
+    ("ahc_24", "relapsed", None), ("ahc_1", "coach", None), ("gender", "lad", None),
+    ("ahc_7", "nevr", "never"), ("ahc_1", "homless", "not_steady"), ("ahc_19", "wekly", "weekly"),
     # a yes or no that closes the answer
     ("ahc_6", "the landlord covers gas and electric so no", "no"),
     ("ahc_5", "my license is suspended so yeah", "yes"), ("ahc_5", "i have a car so yes", None),

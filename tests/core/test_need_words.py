@@ -356,11 +356,11 @@ def test_a_lack_is_a_need_and_having_is_not(text, needs):
     ("no casa, no comida", "es", ("housing", "food"), True),
     ("no food, no heat", "en", ("food", "utilities"), True),
     # more of the person's own words
-    ("getting to my doctor appointments", "en", ("transportation",), True),
+    ("getting to my doctor appointments", "en", ("transportation",), False),
     ("my uncle threatens me", "en", ("safety",), True),
     ("someone i can vent to", "en", ("mental_health",), True),
-    ("bloodwork and my teeth fixed", "en", ("health_care",), True),
-    ("a way to check my stuff for fent", "en", ("harm_reduction",), True),
+    ("a way to check my stuff for fent", "en", ("harm_reduction",), False),
+    ("bloodwork and my teeth fixed", "en", ("health_care",), True),    # "fixed" is not "fired"
     ("suboxone doctor", "en", ("substance_use",), True),
     ("quiero chambear", "es", ("employment",), True),
     ("alguien con quien hablar", "es", ("mental_health",), True),
