@@ -16,8 +16,10 @@ The words are data in the `frequency:` section of `content/lexicon/en.yaml` and
                 "entre 2 y 3"), or an amount ("a couple", "a few", "several", "un par",
                 "unas cuantas"), after optional hedges ("like", "about", "como", "unas").
   times         count + a times word ("3 times", "2x", "dos veces"), or "once", "twice",
-                "once or twice"; then optionally per + unit ("3 times a week", "twice a
-                month", "una vez al mes", "2 times in the past year").
+                "once or twice", or one + a times word or a day unit + "or" + a number ("a
+                time or two", "a day or two", "un día o dos"); then optionally per + unit
+                ("3 times a week", "twice a month", "una vez al mes", "2 times in the past
+                year").
   days          count + a day unit ("3 days", "2 nights", "a couple days"), optionally per
                 + unit ("3 days a week", "4 días a la semana").
   count per     count + per + unit without a times word ("2 a day", "1 por semana").
@@ -98,6 +100,7 @@ class FrequencyWords:
     some: tuple[Words, ...]                      # "a", "half a", "un": "a pack a day"
     vocabulary: frozenset[str]                   # words a typo may be corrected to ("twice")
     not_typos: frozenset[str]                    # real words never corrected ("mouth")
+    one: frozenset[str] = frozenset()            # "a", "one", "un": "a day or two"
 
 
 
@@ -144,6 +147,18 @@ def _count(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, i
     return low, low, j
 
 
+def years_at(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, int] | None:
+    """A count of years at words[i] ("2 years", "a few years", "tres años"): (at least how
+    many years, next index)."""
+    counted = _count(words, i, vocab)
+    if counted is None or counted[2] >= len(words):
+        return None
+    unit = _unit(words, counted[2], vocab)
+    if unit is None or unit[2] or unit[0] < 365:
+        return None
+    return counted[0] * unit[0] / 365, unit[1]
+
+
 def _times(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, int] | None:
     """ "once", "twice", "once or twice", "3 times", "2 or 3 times", "3x", "dos veces"."""
     n = len(words)
@@ -161,6 +176,26 @@ def _times(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, i
     counted = _count(words, i, vocab)
     if counted and counted[2] < n and words[counted[2]] in vocab.times:
         return counted[0], counted[1], counted[2] + 1
+    return None
+
+
+def _one_or_more(words: Words, i: int, vocab: FrequencyWords) -> tuple[float, float, int] | None:
+    """ "a day or two", "a time or two", "a night or 3", "un día o dos": 1 to N times."""
+    n = len(words)
+    if words[i] not in vocab.one or i + 3 >= n:
+        return None
+    j = i + 1
+    size = 1 if j < n and words[j] in vocab.times else 0
+    if not size:
+        unit = _unit(words, j, vocab) if j < n else None
+        if unit is None or words[j:unit[1]] not in vocab.day_units:
+            return None
+        size = unit[1] - j
+    j += size
+    if j + 1 < n and words[j] in vocab.range_words:
+        high = _number(words[j + 1], vocab)
+        if high is not None and high > 1:
+            return 1.0, high, j + 2
     return None
 
 
@@ -238,7 +273,7 @@ def _expression(words: Words, i: int, vocab: FrequencyWords) -> Frequency | None
     size = _phrase_at(words, i, vocab.weekends)
     if size:
         return Frequency(i, i + size, *WEEKEND_DAYS, WEEK_DAYS)
-    times = _times(words, i, vocab)
+    times = _one_or_more(words, i, vocab) or _times(words, i, vocab)
     if times:
         low, high, j = times
         rate = _per_unit(words, j, vocab, need_per=False) if j < len(words) else None

@@ -23,7 +23,8 @@ Answers to a question (match_single, match_multi) are read a little further:
     ends a part of the answer; so does a yes or no said on its own before a new statement
     ("no I have a car": clause_starters), and a clear yes before anything but another
     yes/no word (`yes_alone`: "yes the bus is always late"; "yeah no" stays mixed; "no
-    money for gas" is a lack, not a "no").
+    money for gas" is a lack, not a "no"), and a yes or no that closes the answer after a
+    `conclusion` word ("utilities come with the apartment so no", "entonces sí").
   - Spellings: texting spellings and contractions are read as the lexicon's `spellings`
     say ("alot" -> "a lot", "everyday" -> "every day", "do not" -> "dont", "q" -> "que"),
     in the answer and in the option phrases alike; "3x" is "3 x" (three times).
@@ -38,25 +39,43 @@ match_single, in order:
      "please", is a digit ("2", "#2", "2.", "2nd", "2do") or a number word ("two", "dos",
      "second", "segundo", "the second one"). Out of range -> None.
   2. What the answer names, found everywhere in it:
-     - an option's phrase, word for word ("i'd say sometimes true honestly"). Phrases
-       shorter than 4 characters ("No", "Sí", "Yes") count only as the whole answer or a
-       whole part (after filler), so "no idea" is not "No" but "no, I have a car" is.
+     - an option's phrase, word for word and never across a part break ("i'd say
+       sometimes true honestly"; "bastantes veces, sí" is not "a veces sí"). Phrases
+       shorter than 4 characters ("No", "Sí", "Yes", "guy") count only as the whole
+       answer or a whole part (after filler and small words: "im a guy"), so "no idea"
+       is not "No" but "no, I have a car" is.
      - on a frequency scale, a counted frequency ("two or three times a month", "every
        other day", "weekends", "dos veces al mes"; see screening/frequency.py) turned
        into times within the item's period and placed by the set's bands; a range across
        two bands, or in a gap, is unsure. A count is not an option number there ("2 days"
        in the PHQ's 2 weeks is several days); counts inside a vague idiom do not count
        ("once" in "once in a while").
-     - a yes or no said as the first part ("nah, i drive"), when exactly one option is
-       labelled yes / no (see 3).
+     - a yes or no said as the first part ("nah, i drive") or closing it after a
+       conclusion word ("... so no"), when exactly one option is labelled yes / no (see 3);
+       a plain yes beside an option of the set's `with_yes` agrees with it ("sí, ya nos
+       cortaron la luz" is already shut off).
+     - on a set with `stopped_long_ago` (the AHC substance items): a `stopped` phrase
+       ("quit", "clean", "lo dejé"), not negated, with a time longer ago than the item's
+       period in the same part (`long_ago` phrases such as "years ago", "hace años";
+       "since" + a year; a count of years: "sober 3 years") names that option (never).
+     - on a set with `denied_acts` (the AHC safety items): what the questions ask about,
+       negated ("he doesn't hit me", "no yelling in my house", "no me pegan"), names that
+       option (never); it is unsure when another act is said without a negator in the
+       same part ("no hitting, just yelling"). An act said plainly names nothing.
      A phrase or frequency inside a longer one does not count ("fairly often" beats
      "often", "once or twice a week" beats "once or twice"); when a phrase and a frequency
      cover the same words, the phrase (the instrument's own words) wins.
      Negation: a phrase with a negator up to NEGATION_REACH (2) words before it, not
      counting `negation_skip` words ("have", "a", "really", "tengo", "un") nor words of
      other option phrases, and never across a part break or a contrast word, is negated
+     (a negator inside another option phrase of 2+ words that ends before this one is
+     that phrase's own: "si no pago ... me la cortan")
      ("not very often", "I don't have a steady place", "not worried about losing it"),
      unless the phrase is itself negative ("no, nunca", "not at all", "not a problem").
+     On a frequency scale, a negative phrase followed by a `limiters` phrase says less
+     than it seems and keeps the answer unsure ("I don't drink much", "I don't smoke
+     anymore", "no fumo tanto"). A phrase after a `doubters` phrase is unsure too ("I
+     wouldn't say never", "no diría que nunca").
      A negated phrase means the option set's `negated` option if it has one (and the
      phrase is not in `not_flipped`), otherwise it chooses nothing.
      Contrast: the answer is cut at `contrast` words ("but", "pero"): the part after
@@ -83,29 +102,48 @@ match_single, in order:
      length, any window), so a near-miss of another option keeps it unsure. 80 accepts one wrong,
      missing or extra letter in a 5-letter word ("nevr", "nunka", "ofen") and two in
      longer phrases ("somtims"); the first-letter rules keep real words out ("ever" is not
-     "never", "infrequently" is not "frequently", "on elm street" is not "on the street");
-     the margin keeps an answer between two options unsure.
+     "never", "infrequently" is not "frequently", "on elm street" is not "on the street"),
+     and a word the lexicon knows as something else (a number, yes/no word, filler,
+     negator, function or small word, one listed under `not_typos`, or a real word in
+     `content/lexicon/real_words.txt`, made by scripts/real_words.py from word lists) is
+     never a typo of another ("one" is not "once", "non stop" is not "none", "relapsed"
+     is not "relaxed"; in a list answer, where every leftover must be a typo of some
+     choice, only the lexicon's words count: "mod and psts"); the margin keeps an answer
+     between two options unsure.
   Finally, a digit at the start or end of a longer answer ("2 sometimes", "often (1)")
   must name the same option as the words, otherwise None ("2 or 3", "3 sometimes");
   digits inside a counted frequency or an option phrase are not option numbers ("3
   times a week", "section 8").
 
-match_multi: the whole answer may be a "none" or "all" phrase; otherwise every part must
-be understood: option numbers, option phrases (as above, any length; negated ones do not
-count), joining and filler
-words ("and", "y", "also", "I have"), and leftover words that match one option by typo.
-Any other word -> None ("everything except mold", "not pests"). "1-3" (a range or two
-numbers?) -> None. "13" is option 13, not 1 and 3. The none option cannot be combined.
-"none" when the question has no none option -> () (understood: nothing chosen).
+match_multi: the whole answer may be a "none" or "all" phrase, or a `none_lead` ("I don't
+need", "no tengo") followed by a none word or one of `none_any` ("any of those", "nada de
+eso"); otherwise every part must be understood: option numbers, option phrases (as above,
+any length; negated ones do not count), joining and filler words ("and", "y", "also", "I
+have", where in the home: "on the walls", "en la cocina"), `list_phrases` ignored only
+whole ("doesn't work", "no funciona": "not" alone is never ignored), and leftover words that
+match one option by typo. An option set's `lacking` options are named by their negation
+("no smoke alarms", "sin calefacción": that lack is the problem, and the "no" is not the
+none option), and said after a `have_words` word ("we have smoke detectors") the answer is
+unsure. No words beside the none option alone are fine ("nope, all good"). A part after a comma that names nothing and starts a new statement ("mold, the
+landlord knows"; a clause starter or a small word first) is a remark and left out when
+another part names an option, unless it holds a number, a negator, a contrast word, a
+none or all word, or a word one typo from an option's word. Any other word -> None
+("everything except mold", "not pests"). "1-3" (a range or two numbers?) -> None. "13" is
+option 13, not 1 and 3. The none option cannot be combined. "none" when the question has
+no none option -> () (understood: nothing chosen).
 
 yes_or_no: the whole answer, after politeness filler, is a yes or no phrase, or is made
 only of yes words ("sí 👍", "ok sure") or only of no words ("no nope"). Longer answers
 ("no one helps me", "yes but not now") and mixed ones ("yeah no") -> None.
 
 detect_command: the whole message is a command phrase, with at most MAX_COMMAND_FILLERS
-(2) filler phrases around it ("ok stop please", "en español por favor"). "I need help
-with housing" and "the bus stop is far" are not commands. "I need help" alone is not
-the help command either (it may be a need; the language model decides).
+(2) filler phrases around it ("ok stop please", "en español por favor"; `command_filler`
+words such as "this", "that", "y" count as filler here only: "why are you asking this").
+Texting spellings are read first ("why r u asking" = "why are you asking"). Or the first
+part (up to a comma, full stop ...) is a command and every later part says the same
+command again somewhere ("go back, I answered that one wrong", "luego sigo, ahorita no
+puedo"). "I need help with housing" and "the bus stop is far" are not commands. "I need
+help" alone is not the help command either (it may be a need; the language model decides).
 
 Crisis reading is its own module (`screening/crisis.py`), with its own phrase data.
 
@@ -124,6 +162,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -131,7 +170,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from screening.frequency import Frequency, FrequencyWords, find_frequencies
+from screening.frequency import Frequency, FrequencyWords, find_frequencies, years_at
 from screening.text_normalize import clean_message, normalize
 
 log = logging.getLogger(__name__)
@@ -236,6 +275,11 @@ class Lexicon:
     yes_no_filler: tuple[Words, ...]          # squeezed filler that is not a yes/no word
     command_filler: tuple[Words, ...]         # squeezed filler
     list_skip: frozenset[str]                 # words ignored between choices
+    list_phrases: tuple[Words, ...]           # phrases ignored between choices ("doesn't work")
+    list_words_not_aside: frozenset[str]      # "none", "all", "todo": never a remark
+    have: frozenset[str]                      # "have", "tengo": "we have smoke detectors"
+    none_lead: tuple[Words, ...]              # "i don't need" + none_any: nothing chosen
+    none_any: frozenset[str]                  # "any of those", "nada de eso"
     negators: frozenset[str]
     commands: Mapping[str, str]               # squeezed phrase -> command
     markers: Mapping[str, Mapping[str, int]]  # language -> word -> weight
@@ -243,10 +287,18 @@ class Lexicon:
     negation_skip: frozenset[str]             # words a negator reaches over ("have", "a")
     contrast: tuple[Words, ...]               # "but", "pero": the part after decides
     concessive: tuple[Words, ...]             # "though", "aunque": the part they mark gives way
+    conclusion: tuple[Words, ...]             # "so", "entonces": "... so no" answers on its own
+    limiters: tuple[Words, ...]               # "much", "anymore": "I don't drink much"
+    doubters: tuple[Words, ...]               # "wouldn't say": "I wouldn't say never"
+    stopped: tuple[Words, ...]                # "quit", "clean", "lo dejé"
+    long_ago: tuple[Words, ...]               # "years ago", "hace años"
+    since: frozenset[str]                     # "since", "desde" (+ a year)
     clause_starters: frozenset[str]           # "no I have a car": "no" answers on its own
     yes_alone: frozenset[str]                 # "yes the bus...": always answers on its own
     light: frozenset[str]                     # "a", "the", "mi": optional inside phrases
     function_words: frozenset[str]            # words that add nothing to an answer part
+    known: frozenset[str]                     # lexicon words never read as a typo of an option
+    real_words: frozenset[str]                # real words never read as a typo of one choice
     spellings: Mapping[Words, Words]          # "alot" -> ("a", "lot"), "do not" -> ("dont",)
     spelling_longest: int
     frequency: FrequencyWords
@@ -329,6 +381,20 @@ def load_lexicon() -> Lexicon:
                           for p in phrases(key) for w in p)
     if list_skip & numbers.keys():
         raise LexiconError(f"filler words that are numbers: {sorted(list_skip & numbers.keys())}")
+    negator_words = frozenset(p[-1] for p in phrases("negators"))
+    if list_skip & negator_words:       # "no mold" must never read as "mold"
+        raise LexiconError(f"filler words that are negators: {sorted(list_skip & negator_words)}")
+
+    spellings: dict[Words, Words] = {}
+    for language, data in raw.items():
+        mapping = _get(data, ["spellings"], language) or {}
+        if not isinstance(mapping, dict):
+            raise LexiconError(f"{language}.yaml: spellings must be a mapping")
+        for typed, meant in mapping.items():
+            key = _words(str(typed))
+            if key:
+                spellings[key] = _words(str(meant))
+    spelling_longest = max(map(len, spellings), default=1)
 
     commands: dict[str, str] = {}
     for language, data in raw.items():
@@ -337,7 +403,7 @@ def load_lexicon() -> Lexicon:
                 raise LexiconError(f"{language}.yaml: unknown command {command!r}")
     for command in COMMANDS:
         for phrase in phrases("commands", command):
-            key = " ".join(_squeeze(phrase))
+            key = " ".join(_squeeze(_apply_spellings(phrase, spellings, spelling_longest)))
             if commands.setdefault(key, command) != command:
                 raise LexiconError(f"{key!r} is both {commands[key]} and {command}")
 
@@ -351,15 +417,6 @@ def load_lexicon() -> Lexicon:
                     weights[w] = max(weights.get(w, 0), weight)
         markers[language] = weights
 
-    spellings: dict[Words, Words] = {}
-    for language, data in raw.items():
-        mapping = _get(data, ["spellings"], language) or {}
-        if not isinstance(mapping, dict):
-            raise LexiconError(f"{language}.yaml: spellings must be a mapping")
-        for typed, meant in mapping.items():
-            key = _words(str(typed))
-            if key:
-                spellings[key] = _words(str(meant))
 
     return Lexicon(
         yes=yes, no=no, yes_labels=joined("yes_labels"), no_labels=joined("no_labels"),
@@ -368,22 +425,55 @@ def load_lexicon() -> Lexicon:
         answer_filler=answer_filler,
         yes_no_filler=_longest_first(_squeeze(p) for p in filler
                                      if " ".join(_squeeze(p)) not in yes | no),
-        command_filler=_longest_first(_squeeze(p) for p in filler),
+        command_filler=_longest_first(_squeeze(p) for p in filler + phrases("command_filler")),
         list_skip=list_skip,
+        list_phrases=phrases("list_phrases"),
+        list_words_not_aside=frozenset(w for w in joined("none_words") | joined("all_words")
+                                       if " " not in w),
+        have=frozenset(w for p in phrases("have_words") for w in p),
+        none_lead=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                 for p in phrases("none_lead")),
+        none_any=joined("none_any"),
         negators=frozenset(p[-1] for p in phrases("negators")),
         commands=commands,
         markers=markers,
         negation_skip=frozenset(w for p in phrases("negation_skip") for w in p),
         contrast=phrases("contrast"),
         concessive=phrases("concessive"),
+        conclusion=phrases("conclusion"),
+        limiters=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                for p in phrases("limiters")),
+        doubters=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                                for p in phrases("doubters")),
+        stopped=_longest_first(_apply_spellings(p, spellings, spelling_longest)
+                               for p in phrases("stopped")),
+        long_ago=phrases("long_ago"),
+        since=frozenset(w for p in phrases("since") for w in p),
         clause_starters=frozenset(w for p in phrases("clause_starters") for w in p),
         yes_alone=frozenset(" ".join(_squeeze(p)) for p in phrases("yes_alone")),
         light=frozenset(w for p in phrases("light_words") for w in p),
         function_words=frozenset(w for p in phrases("function_words") for w in p),
+        known=frozenset(w for key in ("function_words", "light_words", "negators", "filler",
+                                      "not_typos") for p in phrases(key) for w in p)
+        | frozenset(numbers) | frozenset(w for w in yes | no if " " not in w),
+        real_words=_real_words(),
         spellings=spellings,
-        spelling_longest=max(map(len, spellings), default=1),
+        spelling_longest=spelling_longest,
         frequency=_frequency_words(raw),
     )
+
+
+REAL_WORDS_FILE = LEXICON_DIR / "real_words.txt"
+
+
+def _real_words() -> frozenset[str]:
+    """Real words never read as a typo of an option (real_words.txt, made by
+    scripts/real_words.py from word lists): one word a line, # comments."""
+    try:
+        lines = REAL_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(w for line in lines if (w := line.strip()) and not w.startswith("#"))
 
 
 def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
@@ -439,7 +529,7 @@ def _frequency_words(raw: Mapping[str, dict]) -> FrequencyWords:
         fixed={k: (v[0], v[1], v[2]) for k, v in fixed.items()},
         not_counts=listed("not_counts"), almost=words_of("almost"),
         every_skip=words_of("every_skip"), things=listed("things"), some=listed("some"),
-        vocabulary=words_of("typo_targets"),
+        vocabulary=words_of("typo_targets"), one=words_of("one"),
         not_typos=words_of("not_typos"),
     )
 
@@ -480,6 +570,11 @@ class OptionSetRules:
     bands: tuple[tuple[str, float, float], ...] = ()       # option id, low, high
     negated: Mapping[str, str] = field(default_factory=dict)     # negated option -> option meant
     not_flipped: frozenset[Words] = frozenset()                 # phrases that never flip
+    lacking: frozenset[str] = frozenset()      # options that are a lack: "no heat" names them
+    stopped_long_ago: str | None = None        # "quit years ago": the option it means
+    denied: str | None = None                  # "he doesn't hit me": the option it means
+    with_yes: frozenset[str] = frozenset()     # options a plain "yes" beside them agrees with
+    acts: tuple[Words, ...] = ()               # what the items ask about: "hit", "grita"
 
 
 @functools.lru_cache(maxsize=None)
@@ -503,14 +598,27 @@ def load_option_sets() -> Mapping[frozenset[str], OptionSetRules]:
                 raise LexiconError(f"{where}: band {option_id!r} must be [low, high] of an option")
             bands.append((str(option_id), float(band[0]), float(band[1])))
         negated = {str(k): str(v) for k, v in (entry.get("negated") or {}).items()}
+        lacking = frozenset(_strings([str(i) for i in entry.get("lacking") or []], where))
+        negated.update({option_id: option_id for option_id in lacking})
         if not set(negated) | set(negated.values()) <= ids:
-            raise LexiconError(f"{where}: negated names an unknown option")
+            raise LexiconError(f"{where}: negated or lacking names an unknown option")
         period = frequency.get("period_days")
         if bands and not isinstance(period, (int, float)):
             raise LexiconError(f"{where}: frequency needs period_days")
         not_flipped = frozenset(_phrase_key(p) for p in _strings(entry.get("not_flipped"), where))
-        rules[ids] = OptionSetRules(float(period) if bands else None, tuple(bands), negated,
-                                    not_flipped)
+        stopped = entry.get("stopped_long_ago")
+        if stopped is not None and (str(stopped) not in ids or not bands):
+            raise LexiconError(f"{where}: stopped_long_ago must name an option, with bands")
+        denied = entry.get("denied_acts") or {}
+        if denied and (not isinstance(denied, dict) or str(denied.get("option")) not in ids):
+            raise LexiconError(f"{where}: denied_acts needs the option it means and its acts")
+        rules[ids] = OptionSetRules(
+            period_days=float(period) if bands else None, bands=tuple(bands), negated=negated,
+            not_flipped=not_flipped, lacking=lacking,
+            stopped_long_ago=None if stopped is None else str(stopped),
+            denied=str(denied["option"]) if denied else None,
+            acts=_longest_first(_phrase_key(p) for p in _strings(denied.get("acts"), where)),
+            with_yes=frozenset(_strings([str(i) for i in entry.get("with_yes") or []], where)))
     return rules
 
 
@@ -523,6 +631,7 @@ class Answer:
     """An answer as words, with where its parts break."""
     words: Words
     breaks: frozenset[int]      # a comma, full stop ... (or a yes/no said alone) before words[i]
+    verdict: int | None = None  # where a closing yes or no starts ("... so no")
 
     def clauses(self) -> list[tuple[int, int]]:
         """(start, end) of each punctuation part."""
@@ -537,11 +646,15 @@ _CLAUSE_BREAK = re.compile(r"(?<!\d)[,;.!?\n]+|[,;.!?\n]+(?!\d)|\s[-\u2013\u2014
 
 def _spell(words: Words, lex: Lexicon) -> Words:
     """Texting spellings and contractions as the lexicon writes them ("alot" -> "a lot")."""
+    return _apply_spellings(words, lex.spellings, lex.spelling_longest)
+
+
+def _apply_spellings(words: Words, spellings: Mapping[Words, Words], longest: int) -> Words:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for size in range(min(lex.spelling_longest, len(words) - i), 0, -1):
-            meant = lex.spellings.get(words[i:i + size])
+        for size in range(min(longest, len(words) - i), 0, -1):
+            meant = spellings.get(words[i:i + size])
             if meant is not None:
                 out.extend(meant)
                 i += size
@@ -586,7 +699,16 @@ def _answer(text: Any, lex: Lexicon) -> Answer:
                                    or said in lex.yes_alone and following not in lex.yes | lex.no):
             breaks.add(after)
             break
-    return Answer(tuple(words), frozenset(breaks))
+    # "utilities come with the apartment so no": a yes or no that closes the answer
+    verdict = None
+    for phrase in lex.conclusion:
+        for at in _occurrences(tuple(words), phrase):
+            end = at + len(phrase)
+            rest = _squeeze(_strip_ends(_squeeze(words[end:]), lex.yes_no_filler)[0])
+            if at > 0 and rest and (" ".join(rest) in lex.yes or " ".join(rest) in lex.no):
+                breaks.update((at, end))
+                verdict = end
+    return Answer(tuple(words), frozenset(breaks), verdict)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -634,28 +756,38 @@ def _core_bounds(words: Words, lex: Lexicon) -> tuple[int, int]:
 
 
 def _negated(answer: Answer, start: int, key: Words, lex: Lexicon,
-             phrases: frozenset[int] = frozenset()) -> bool:
+             phrases: Mapping[int, int] | None = None) -> bool:
     """ "not often", "not very often", "I don't have a steady place", "no tengo un lugar
     estable", "not worried about losing it" - unless the phrase is itself negative ("no,
     nunca", "not at all"). A negator reaches NEGATION_REACH words back, not counting
-    negation_skip words nor words of other option phrases (`phrases`), never past a part
-    break or a contrast word."""
+    negation_skip words nor words of other option phrases (`phrases`: word index -> where
+    the furthest phrase over it ends), never past a part break or a contrast word; a
+    negator inside another option phrase of 2+ words that ends before this one belongs to
+    that phrase ("si no pago ... me la cortan"; but "not looking" still negates "looking
+    for work", and a phrase that is only "no" owns nothing)."""
+    return _negator_at(answer, start, key, lex, phrases) is not None
+
+
+def _negator_at(answer: Answer, start: int, key: Words, lex: Lexicon,
+                phrases: Mapping[int, int] | None = None) -> int | None:
+    """Where the negator of the phrase at `start` is (see _negated), or None."""
+    phrases = phrases or {}
     if key and (key[0] in lex.negators or " ".join(_squeeze(key)) in lex.no):
-        return False
+        return None
     counted = 0
     i = start - 1
     while i >= 0 and counted < NEGATION_REACH:
         if i + 1 in answer.breaks:
-            return False
+            return None
         word = answer.words[i]
-        if word in lex.negators:
-            return True
+        if word in lex.negators and phrases.get(i, start + 1) > start:   # not "si no pago"
+            return i
         if (word,) in lex.contrast:
-            return False
+            return None
         if word not in lex.negation_skip and i not in phrases:
             counted += 1
         i -= 1
-    return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -665,6 +797,7 @@ class _Span:
     option: str | None          # None: a frequency between two options (unsure)
     negated: bool = False
     frequency: bool = False
+    lead: int | None = None     # a negated phrase read as another option: where its negator is
 
 
 def _reduced(words: Words, lex: Lexicon) -> tuple[Words, list[int]]:
@@ -678,6 +811,8 @@ def _clause_is(answer: Answer, key: Words, lex: Lexicon) -> list[tuple[int, int]
     for start, end in answer.clauses():
         part = answer.words[start:end]
         inner = _strip_ends(part, lex.answer_filler)[0] or part
+        while len(inner) > 1 and inner[0] in lex.light:       # "im a guy"
+            inner = inner[1:]
         if inner == key:
             found.append((start, end))
     return found
@@ -702,7 +837,8 @@ def _frequency_option(freq: Frequency, rules: OptionSetRules) -> str | None:
 
 
 def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], lex: Lexicon,
-                  short_ok: bool, rules: OptionSetRules | None = None) -> list[_Span]:
+                  short_ok: bool, rules: OptionSetRules | None = None,
+                  yes_no: bool = True) -> list[_Span]:
     """Where options are named: their phrases word for word (small words such as "a",
     "the", "mi" optional inside phrases of 2+ other words), counted frequencies mapped by
     the option set's bands, a yes or no said on its own; minus nested ones, and minus
@@ -726,33 +862,111 @@ def _option_spans(answer: Answer, core: Words, options: Sequence[OptionChoice], 
             if len(small) >= 2:
                 places |= {(kept[i], kept[i + len(small) - 1] + 1)
                            for i in _occurrences(reduced, small)}
-            found += [(option, key, s, e) for s, e in places]
+            found += [(option, key, s, e) for s, e in places      # never across a part break
+                      if not any(s < b < e for b in answer.breaks)]
     vague = [(i, i + len(idiom)) for idiom in lex.frequency.not_counts
              for i in _occurrences(words, idiom)]
     found = [f for f in found if not (_is_count(f[1], lex) and any(
         v_start <= f[2] and f[3] <= v_end for v_start, v_end in vague))]  # "once" in "once in a while"
-    phrases = frozenset(i for _, _, s, e in found for i in range(s, e))
+    phrases: dict[int, int] = {}        # a one-word phrase ("no") owns no negator
+    for _, _, s, e in found:
+        for i in range(s, e):
+            phrases[i] = max(phrases.get(i, 0), e if e - s > 1 else len(words) + 1)
     for option, key, s, e in found:
+        if rules and rules.bands and any(w in lex.negators for w in key) and any(
+                words[e:e + len(limit)] == limit for limit in lex.limiters):
+            spans.append(_Span(s, e, None))       # "I don't drink much": not never, unsure
+            continue
+        if any(words[max(0, s - len(doubt)):s] == doubt for doubt in lex.doubters):
+            spans.append(_Span(s, e, None))       # "I wouldn't say never"
+            continue
         flipped = rules.negated.get(option.id) if rules and key not in rules.not_flipped else None
-        negated = _negated(answer, s, key, lex, phrases)
-        spans.append(_Span(s, e, flipped, False) if negated and flipped
+        negator = _negator_at(answer, s, key, lex, phrases)
+        negated = negator is not None
+        spans.append(_Span(s, e, flipped, False, lead=negator) if negated and flipped
                      else _Span(s, e, option.id, negated))
     if rules and rules.bands:
         for freq in find_frequencies(words, lex.frequency):
             spans.append(_Span(freq.start, freq.end, _frequency_option(freq, rules),
                                _negated(answer, freq.start, words[freq.start:freq.end], lex, phrases),
                                frequency=True))
-    if rules is not None and len(answer.clauses()) > 1:
-        yes_no = _yes_no_option(words[slice(*answer.clauses()[0])], (), options, lex)
-        if yes_no:
-            spans.append(_Span(*answer.clauses()[0], yes_no))
+    if rules and rules.stopped_long_ago:
+        spans += _stopped_long_ago(answer, rules, lex)
+    if rules and rules.denied:
+        spans += _denied_acts(answer, rules, lex, phrases)
+    if rules is not None and yes_no and len(answer.clauses()) > 1:
+        said = [answer.clauses()[0]] + [c for c in answer.clauses()[1:] if c[0] == answer.verdict]
+        for clause in said:
+            yes_no_option = _yes_no_option(words[slice(*clause)], (), options, lex)
+            if yes_no_option:
+                spans.append(_Span(*clause, yes_no_option))
     spans = list(dict.fromkeys(spans))
+    if rules and any(s.option in rules.with_yes and not s.negated for s in spans):
+        yes_ids = {o.id for o in options if any(" ".join(k) in lex.yes_labels for k in _option_keys(o))}
+        spans = [s for s in spans if not (      # "sí, ya nos cortaron la luz": the yes agrees
+            s.option in yes_ids and " ".join(_squeeze(words[s.start:s.end])) in lex.yes)]
     spans = [s for s in spans
              if not any(t.start <= s.start and s.end <= t.end and t.end - t.start > s.end - s.start
                         for t in spans)
              and not (s.frequency and any(not t.frequency and (t.start, t.end) == (s.start, s.end)
                                           for t in spans))]
     return spans
+
+
+def _denied_acts(answer: Answer, rules: OptionSetRules, lex: Lexicon,
+                 phrases: Mapping[int, int]) -> list[_Span]:
+    """ "he doesn't hit me", "no yelling in my house", "en mi casa no se grita": what the
+    question asks about, negated, means the set's `denied_acts` option (never); unsure when
+    another act is said without a negator in the same part ("no hitting, just yelling")."""
+    words = answer.words
+    places: list[tuple[int, int]] = []
+    for act in rules.acts:
+        for i in _occurrences(words, act):
+            if not any(s <= i < e for s, e in places):
+                places.append((i, i + len(act)))
+    denied = [(s, e) for s, e in places if _negator_at(answer, s, words[s:e], lex, phrases) is not None]
+    said = [(s, e) for s, e in places if (s, e) not in denied]
+    parts = _parts(answer, lex)
+    spans = []
+    for s, e in denied:
+        p_start, p_end = next(((a, b) for a, b in parts if a <= s < b), (0, len(words)))
+        mixed = any(p_start <= t < p_end for t, _ in said)
+        spans.append(_Span(s, e, None if mixed else rules.denied))
+    return spans
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _stopped_long_ago(answer: Answer, rules: OptionSetRules, lex: Lexicon) -> list[_Span]:
+    """ "quit smoking years ago", "clean since 2019", "sober 3 years", "lo dejé hace años":
+    a `stopped` word and a time longer ago than the item's period, in one part, and the
+    stopped word not negated ("never quit") -> the option set's `stopped_long_ago` option."""
+    words = answer.words
+    period_years = (rules.period_days or 0.0) / 365
+    found = []
+    for start, end in answer.clauses():
+        part = words[start:end]
+        stops = [i for phrase in lex.stopped for i in _occurrences(part, phrase)
+                 if phrase[0] in lex.negators or not (i and part[i - 1] in lex.negators)]
+        if not stops:
+            continue
+        for i in range(len(part)):
+            size = next((len(p) for p in lex.long_ago if part[i:i + len(p)] == p), 0)
+            if not size and part[i] in lex.since and i + 1 < len(part) \
+                    and _YEAR.fullmatch(part[i + 1]) \
+                    and date.today().year - int(part[i + 1]) >= 1 + period_years:
+                size = 2                                        # "since 2019"
+            if not size:
+                years = years_at(part, i, lex.frequency)        # "for 3 years", "hace 3 años"
+                if years and years[0] > period_years:
+                    size = years[1] - i
+            if size:
+                first = min(stops + [i])
+                last = max(i + size, max(stops) + 1)
+                found.append(_Span(start + first, start + last, rules.stopped_long_ago))
+                break
+    return found
 
 
 def _parts(answer: Answer, lex: Lexicon) -> list[tuple[int, int]]:
@@ -815,7 +1029,7 @@ def _decide(answer: Answer, spans: list[_Span], lex: Lexicon) -> Any:
 
 
 def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
-                  answer: Answer | None = None) -> str | None:
+                  answer: Answer | None = None, real_words: bool = True) -> str | None:
     """The one option whose phrase is close to some words of the answer (typos).
 
     The winner must match word by word (each word starting with the phrase's word's
@@ -846,7 +1060,8 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
                     if len(key) > FUZZY_MAX_WORDS:
                         continue
                     if size == len(key):
-                        if any(w[0] != k[0] for w, k in zip(window, key)):
+                        if any(w[0] != k[0] or (w != k and not _may_be_typo(w, lex, real_words))
+                               for w, k in zip(window, key)):
                             continue
                     else:       # words joined or split: "amenudo", "some times true"
                         fewer, more = (window, key) if size < len(key) else (key, window)
@@ -862,6 +1077,12 @@ def _fuzzy_choice(words: Words, options: Sequence[OptionChoice], lex: Lexicon,
     if strict[best] < FUZZY_MIN_SCORE or strict[best] - rival < FUZZY_MIN_MARGIN:
         return None
     return best
+
+
+def _may_be_typo(word: str, lex: Lexicon, real_words: bool = True) -> bool:
+    """A typed word that may be a typo of another: not a word the lexicon knows as something
+    else ("one" is a number, not "once"; "non" is listed under `not_typos`, not "none")."""
+    return word not in lex.known and not (real_words and word in lex.real_words)
 
 
 def _yes_no(words: Words, lex: Lexicon) -> str | None:
@@ -918,37 +1139,109 @@ def match_single(text: str, options: Sequence[OptionChoice], language: str) -> s
     return choice
 
 
-def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon) -> set[str] | None:
+def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon,
+                   none_option_id: str | None) -> set[str] | None:
     words = answer.words
     by_number = {o.number: o.id for o in options}
-    spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True) if not s.negated]
+    rules = _rules_for(options)
+    listed = [(start, start + len(phrase)) for phrase in lex.list_phrases
+              for start in _occurrences(words, phrase)]
+    spans = [s for s in _option_spans(answer, words, options, lex, short_ok=True, rules=rules,
+                                      yes_no=False) if not s.negated
+             and not any(a <= s.start and s.end <= b for a, b in listed)]   # "no" in "no prende"
+    lacks = [s for s in spans if s.lead is not None]      # "no smoke alarms": that lack is the problem
+    spans = [s for s in spans if not (s.option == none_option_id and any(
+        t.lead <= s.start and s.end <= t.start for t in lacks))]
     if len({(s.start, s.end) for s in spans}) < len(spans):      # one phrase, two options
         return None
+    for s in spans:                     # "we have smoke detectors": not a problem, so unsure
+        before = s.start - 1
+        while before >= 0 and words[before] in lex.light:
+            before -= 1
+        if s.option in rules.lacking and s.lead is None and before >= 0 and words[before] in lex.have:
+            return None
     picked = {s.option for s in spans}
-    covered = {i for s in spans for i in range(s.start, s.end)}
-    chunks: list[list[str]] = [[]]   # runs of words that are neither phrases nor numbers
+    covered = {i for s in spans for i in range(s.start if s.lead is None else s.lead, s.end)}
+    named = set(covered)
+    covered |= {i for a, b in listed for i in range(a, b)}
+    chunks: list[tuple[int, list[str]]] = [(0, [])]   # runs of words neither phrases nor numbers
     after_number = False
     for i, word in enumerate(words):
         if i in covered or word in lex.list_skip or (after_number and word in lex.number_suffix):
-            chunks.append([])
+            chunks.append((i + 1, []))
             after_number = False
             continue
         number = _number(word, lex)
         if number is None:
-            chunks[-1].append(word)
+            chunks[-1][1].append(word)
             after_number = False
             continue
         if number not in by_number:
             return None
         picked.add(by_number[number])
-        chunks.append([])
+        named.add(i)
+        chunks.append((i + 1, []))
         after_number = True
-    for chunk in filter(None, chunks):      # leftovers must each be one option, typed with typos
-        choice = _fuzzy_choice(tuple(chunk), options, lex)
+    named_parts = {n for n, (start, end) in enumerate(answer.clauses())
+                   if any(start <= i < end for i in named)}
+    for start, chunk in chunks:      # leftovers must each be one option, typed with typos
+        if not chunk:
+            continue
+        if none_option_id and picked == {none_option_id} and all(w in lex.no for w in chunk):
+            continue            # "nope, all good"
+        choice = _fuzzy_choice(tuple(chunk), options, lex, real_words=False)
+        if choice is None and picked and _aside(answer, start, named_parts, options, lex):
+            continue            # "lead in the pipes, the city sent a letter"
         if choice is None:
             return None
         picked.add(choice)
     return picked
+
+
+def _aside(answer: Answer, at: int, named_parts: set[int], options: Sequence[OptionChoice],
+           lex: Lexicon) -> bool:
+    """The words at `at` are in a part of a list answer that names no option and only says
+    more about it, as a new statement ("mold, the landlord knows", "mice, they're
+    everywhere"): it starts with a clause starter or a small word, and has no number,
+    negator, contrast, none or all word, and nothing close to an option's phrase."""
+    clauses = answer.clauses()
+    number = next(n for n, (start, end) in enumerate(clauses) if start <= at < end)
+    if number in named_parts:
+        return False
+    start, end = clauses[number]
+    part = answer.words[start:end]
+    if part[0] not in lex.clause_starters | lex.light:
+        return False
+    if any(_number(w, lex) is not None or w in lex.negators or w in lex.list_words_not_aside
+           for w in part):
+        return False
+    if any(_occurs(part, phrase) for phrase in lex.contrast + lex.concessive):
+        return False
+    return _fuzzy_choice(part, options, lex) is None and not any(
+        _loosely_named(part, option, lex) for option in options)
+
+
+def _loosely_named(part: Words, option: OptionChoice, lex: Lexicon) -> bool:
+    """Some word of the part is one typo or a plural away from a word of the option's phrases."""
+    for key in _option_keys(option):
+        for k in key:
+            if len(k) < FUZZY_MIN_CHARS or k in lex.light or k in lex.function_words \
+                    or k in lex.list_skip:
+                continue
+            if any(w[0] == k[0] and w not in lex.known and OSA.distance(w, k) <= 1 + (len(k) > 7)
+                   for w in part):
+                return True
+    return False
+
+
+def _none_after_lead(words: Words, lex: Lexicon) -> bool:
+    """ "I don't need any of those", "no tengo nada de eso": a lead that denies, then "any"."""
+    core = _strip_ends(words, lex.answer_filler)[0] or words
+    for lead in lex.none_lead:
+        if core[:len(lead)] == lead:
+            rest = _strip_ends(core[len(lead):], lex.answer_filler)[0]
+            return " ".join(rest) in lex.none | lex.none_any
+    return False
 
 
 @_never_raise(None)
@@ -963,12 +1256,12 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
         return None
     order = [o.id for o in options]
     whole = " ".join(_strip_ends(words, lex.answer_filler)[0] or words)
-    if whole in lex.none:
+    if whole in lex.none or _none_after_lead(words, lex):
         return (none_option_id,) if none_option_id else ()
     if whole in lex.all:
         picked = {i for i in order if i != none_option_id}
     else:
-        picked = _multi_choices(answer, options, lex) or set()
+        picked = _multi_choices(answer, options, lex, none_option_id) or set()
     if not picked or (none_option_id in picked and len(picked) > 1):
         return None
     return tuple(i for i in order if i in picked)
@@ -983,17 +1276,51 @@ def yes_or_no(text: str, language: str) -> str | None:
 # ---------------------------------------------------------------------------
 # Commands
 
+def _command_words(text: str, lex: Lexicon) -> Words:
+    return _squeeze(_spell(_words(text), lex))
+
+
+def _command_of(words: Words, lex: Lexicon) -> str | None:
+    """The command these words are, with at most MAX_COMMAND_FILLERS fillers around it
+    (taken off one at a time from either end: "and why do you need that")."""
+    frontier = {words} if words else set()
+    for _ in range(MAX_COMMAND_FILLERS + 1):
+        for candidate in frontier:
+            if " ".join(candidate) in lex.commands:
+                return lex.commands[" ".join(candidate)]
+        frontier = {trimmed for candidate in frontier for phrase in lex.command_filler
+                    for trimmed in (candidate[len(phrase):] if candidate[:len(phrase)] == phrase else None,
+                                    candidate[:-len(phrase)] if candidate[-len(phrase):] == phrase else None)
+                    if trimmed}
+    return None
+
+
+def _says_command(words: Words, command: str, lex: Lexicon) -> bool:
+    """Some phrase of `command` is said somewhere in `words` ("i answered that one wrong")."""
+    return any(said == command and _occurs(words, tuple(phrase.split()))
+               for phrase, said in lex.commands.items())
+
+
+def _occurs(words: Words, phrase: Words) -> bool:
+    return next(_occurrences(words, phrase), None) is not None
+
+
 @_never_raise(None)
 def detect_command(text: str, language: str) -> str | None:
-    """One of COMMANDS when the message is that command and nothing more, else None."""
+    """One of COMMANDS when the message is that command and nothing more, else None; or
+    when its first part is that command and every later part says it again in other
+    words ("go back, I answered that wrong", "luego sigo, ahorita no puedo")."""
     lex = load_lexicon()
-    words = _squeeze(_words(text))
-    if not words:
-        return None
-    if " ".join(words) in lex.commands:
-        return lex.commands[" ".join(words)]
-    core, fillers = _strip_ends(words, lex.command_filler)
-    return lex.commands.get(" ".join(core)) if fillers <= MAX_COMMAND_FILLERS else None
+    command = _command_of(_command_words(text, lex), lex)
+    if command:
+        return command
+    parts = [words for words in (_command_words(part, lex) for part in
+                                 _CLAUSE_BREAK.split(clean_message(None if text is None else str(text))))
+             if words]
+    first = _command_of(parts[0], lex) if len(parts) > 1 else None
+    if first and all(_says_command(part, first, lex) for part in parts[1:]):
+        return first
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -11,8 +11,10 @@ translators); this module only reads them. How a message is read:
    (see `_max_typos`). Words the lexicon knows exactly are never changed.
 3. From left to right, the longest lexicon entry starting at each word wins
    ("fentanyl test strips" -> harm_reduction, not substance_use) and its words
-   are used up ("section 8" is housing, not list number 8). A word that starts
-   no entry may be a number from the list.
+   are used up ("section 8" is housing, not list number 8). A `not_needs` phrase
+   longer than any entry there is used up as naming nothing (who or where a need is
+   for: "mercado pa la casa" is food only, "groceries for the house"). A word that
+   starts no entry may be a number from the list.
 4. What a named need is doing in the sentence (`read_needs`), within its part of the
    message (parts end at , . ; ! ? and at contrast words such as "but", "pero"):
    - negated: after a negator in the same part ("I don't need food, I need work", "no
@@ -24,9 +26,16 @@ translators); this module only reads them. How a message is read:
      after a `lack` word is a lack, so a need ("no tengo casa", "I don't have a car").
    - fine: right before "is fine", "is ok", "está bien" ("food is fine").
    - context: after a context marker in the same part ("because", "so I can",
-     "porque", "para pagar"), or a place to sleep named by a vehicle ("in my car").
+     "porque", "para pagar"; where a ride goes: "a ride to work", "rides to the
+     methadone clinic"; what a wanted thing is like: "a job that'll hire someone with a
+     record"), or a place to sleep named by a vehicle ("in my car").
+   - in Spanish (the screening's language), a need said as "no" + the need alone in its
+     part, when another part names a need plainly, is negated ("no comida, vivienda":
+     not food, housing), and the reading is unsure.
    These are left out. Context is left out only when something else is needed; then
-   the reading is unsure.
+   the reading is unsure. When every need is context, those after the first marker are
+   the needs and later ones stay context ("ayuda para pagar la luz porque no tengo
+   trabajo": utilities, unsure).
 5. What is left decides between "nothing" () and "something else" ("other",). A need
    right after or before a priority word ("first", "mostly", "sobre todo") moves to
    the front; otherwise needs keep the order written.
@@ -120,6 +129,7 @@ class _Mention:
 class _Lexicon:
     entries: dict[tuple[str, ...], tuple[str, ...]]  # entry words -> category ids
     keep_order: frozenset[tuple[str, ...]]           # "that order", "asi esta bien"
+    not_needs: frozenset[tuple[str, ...]]            # "pa la casa", "for the kids": no need
     longest: int                                     # words in the longest entry
     numbers: dict[str, int]                          # "three" -> 3
     connectors: frozenset[str]
@@ -162,7 +172,7 @@ def _lexicon() -> _Lexicon:
         for word, value in (data.get("numbers") or {}).items():
             numbers["".join(_phrase_words(str(word)))] = int(value)
         for key in ("connectors", "not_number_after", "no_need", "keep_order", "fillers", "not_typos",
-                    *_MARKER_KEYS):
+                    "not_needs", *_MARKER_KEYS):
             lists.setdefault(key, set()).update(_phrase_words(str(p)) for p in data.get(key) or ())
         for category in data.get("had_is_not_needed") or ():
             if category not in NEED_CATEGORIES:
@@ -186,7 +196,8 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         entries=entries,
         keep_order=frozenset(lists["keep_order"]),
-        longest=max(map(len, [*entries, *lists["keep_order"]]), default=1),
+        longest=max(map(len, [*entries, *lists["keep_order"], *lists["not_needs"]]), default=1),
+        not_needs=frozenset(lists["not_needs"]),
         numbers=numbers,
         connectors=words_of("connectors"),
         not_number_after=words_of("not_number_after"),
@@ -307,6 +318,10 @@ def _scan(words: list[str], strict: bool) -> tuple[list[_Mention], list[int]]:
     i = 0
     while i < len(words):
         size = _longest_at(words, i, lex.entries)
+        skip = _longest_at(words, i, lex.not_needs)
+        if skip > size:                         # "mercado pa la casa": not a place to live
+            i += skip
+            continue
         if size:
             entry = tuple(words[i : i + size])
             found.extend(_Mention(i, i + size, c, entry) for c in lex.entries[entry])
@@ -379,6 +394,19 @@ def _role(m: _Mention, words: list[str], breaks: list[int]) -> str:
     return "need"
 
 
+def _context_start(m: _Mention, words: list[str], breaks: list[int]) -> int:
+    """Where the context marker before a context need begins (the nearest one)."""
+    lex = _lexicon()
+    part = _part_of(m.start, breaks)
+    i = m.start
+    while i > 0 and _part_of(i - 1, breaks) == part:
+        size = _phrase_ending_at(words, i, lex.context)
+        if size:
+            return i - size
+        i -= 1
+    return m.start
+
+
 def _to_category(value: str | int) -> str | None:
     if isinstance(value, str):
         return value
@@ -400,11 +428,22 @@ def read_needs(text: str, language: str = "en") -> NeedReading:
     other_words = any(i not in marker_words for i in others)
     found = [m for m in found if _to_category(m.value)]
     roles = {m: _role(m, words, breaks) for m in found}
+    sure = True
+    if language == "es":        # "no comida, vivienda": not food, housing (asked to confirm)
+        def bare_no(m: _Mention) -> bool:
+            return (m.start > 0 and words[m.start - 1] == "no" and m.start - 1 in {0, *break_set}
+                    and m.end in {len(words), *break_set})
+        plain = [m for m in found if roles[m] == "need" and not bare_no(m)]
+        for m in found:
+            if roles[m] == "need" and bare_no(m) and any(
+                    _part_of(n.start, breaks) != _part_of(m.start, breaks) for n in plain):
+                roles[m], sure = "negated", False
     needed = [m for m in found if roles[m] == "need"]
     context = [m for m in found if roles[m] == "context"]
-    sure = True
-    if not needed and context:
-        needed, context = context, []
+    if not needed and context:      # only context: the needs after the first marker are meant
+        first_marker = min(_context_start(m, words, breaks) for m in context)
+        needed = [m for m in context if _context_start(m, words, breaks) == first_marker]
+        context = [m for m in context if m not in needed]
     if context and {_to_category(m.value) for m in context} - {_to_category(m.value) for m in needed}:
         sure = False
     # priority words move a need to the front ("housing, but mostly food")

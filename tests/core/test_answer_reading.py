@@ -283,8 +283,141 @@ def test_housing_problems(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("yes the buses are always late", "yes"), ("yes but not now", None), ("yeah my ride fell through", "yes"),
-    ("no money for gas", None), ("ok so I have a car", "no"), ("sí, a veces no tengo cómo llegar", "yes"),
+    ("no money for gas", "yes"),  # a lack, never the "no" option
+    ("ok so I have a car", "no"), ("sí, a veces no tengo cómo llegar", "yes"),
     ("yes I have a car", None), ("bet", "yes"), ("yeah no", None), ("yeah nah", None),
 ])
 def test_a_clear_yes_first_answers_on_its_own(text, expected):
     assert read("ahc_5", text) == expected
+
+
+# ---------------------------------------------------------------------------
+# Mechanisms added for messier answers (every example written for this file).
+
+from screening.interpret import detect_command  # noqa: E402
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a command said first, said again in other words after it
+    ("go back, I typed the wrong answer", "back"), ("back, i made a mistake on that one", "back"),
+    ("later, i'm at work", "pause"), ("luego sigo, ahorita no puedo", "pause"),
+    ("idk, not sure", "dont_know"), ("skip, I'd rather not say", "skip"),
+    # texting spellings and "this"/"that" around a command
+    ("why r u asking this", "why"), ("and why do u need that", "why"), ("y eso para qué", "why"),
+    ("¿y para qué quieren saber eso?", "why"), ("pass on this one", "skip"), ("i'll pass", "skip"),
+    ("hold on", "pause"), ("me equivoqué en la anterior", "back"),
+    # not commands: the later part says something else, or the command word is in a sentence
+    ("stop, I have a car", None), ("back, mold and mice", None), ("wait", None), ("tomorrow", None),
+    ("wrong number", None), ("please please stop now", None), ("está mal", None),
+])
+def test_commands_with_a_reason(text, expected):
+    assert detect_command(text, "en") == expected
+
+
+@pytest.mark.parametrize("item_id, text, expected", [
+    # a real word is never a typo of an option ("one" is not "once", "non" is not "none")
+    ("ahc_5", "I answered the last one wrong", None), ("ahc_23b", "non stop lately", "nearly_every_day"),
+    ("ahc_23b", "non", None), ("ahc_2", "a store nearby", None),
+    ("ahc_24", "relapsed", None), ("ahc_1", "coach", None), ("gender", "lad", None),
+    ("ahc_7", "nevr", "never"), ("ahc_1", "homless", "not_steady"), ("ahc_19", "wekly", "weekly"),
+    # a yes or no that closes the answer
+    ("ahc_6", "the landlord covers gas and electric so no", "no"),
+    ("ahc_5", "my license is suspended so yeah", "yes"), ("ahc_5", "i have a car so yes", None),
+    # stopping longer ago than the 12 months
+    ("ahc_20", "quit cigarettes years ago", "never"), ("ahc_19", "sober since 2015", "never"),
+    ("ahc_22", "clean 4 years now", "never"), ("ahc_22", "haven't used in years", "never"),
+    ("ahc_22", "quit 3 months ago", None), ("ahc_19", "never quit, drink every day", None),
+    ("ahc_22", "I quit years ago but slipped last month", None),
+    ("ahc_22", "started years ago, daily now", "daily"),
+    # what the safety questions ask about, denied
+    ("ahc_7", "my husband doesn't hit me", "never"), ("ahc_10", "no screaming in our house", "never"),
+    ("ahc_8", "nobody talks down to me", "never"), ("ahc_7", "no hitting, just yelling", None),
+    ("ahc_10", "he doesn't curse at me but he yells a lot", "fairly_often"),
+    ("ahc_7", "he pushes me", None), ("ahc_8", "my sister insults me sometimes", "sometimes"),
+    # negative phrases that say less than they seem
+    ("ahc_19", "I don't drink much", None), ("ahc_20", "i don't smoke that often", None),
+    ("ahc_10", "I wouldn't say never", None), ("ahc_3", "i wouldn't say often", None),
+    ("ahc_1", "can't afford the rent anymore", "worried"),
+    # a "no" inside another phrase is that phrase's own; "not looking" still negates
+    ("ahc_12", "not looking for a job", "no_help"), ("ahc_6", "if we don't pay they'll cut it", "yes"),
+    # a contrast part that only says it happened gives way
+    ("ahc_8", "hardly ever, but it has happened", "rarely"), ("ahc_7", "it happens", None),
+    # small words and phrases
+    ("ahc_5", "nope, got my own ride", "no"), ("ahc_1", "own a townhouse", "steady"),
+    ("gender", "im a dude", "man"), ("gender", "a woman", "woman"), ("gender", "genderfluid", "another_term"),
+    ("gender", "trans man", "man"), ("gender", "I'd rather not share", "prefer_not_to_say"),
+    # amounts said in words
+    ("ahc_22", "a single time", "once_or_twice"), ("ahc_23a", "a day or two", "several_days"),
+    ("ahc_23b", "the whole 2 weeks", "nearly_every_day"), ("ahc_20", "every damn morning", "daily"),
+    ("ahc_22", "sat nights only", "weekly"), ("ahc_9", "a few times this year", "sometimes"),
+    ("ahc_7", "every weekend", "fairly_often"),
+    # everyday words for the options
+    ("ahc_7", "pretty regularly", "fairly_often"), ("ahc_11", "moderately", "somewhat_hard"),
+    ("ahc_11", "i'm broke", "very_hard"), ("ahc_12", "jobless", "help_finding"),
+    ("ahc_12", "I could lose it soon", "help_keeping"), ("ahc_12", "can't find work", "help_finding"),
+    ("ahc_24", "a fair amount", "quite_a_bit"), ("ahc_24", "medium", "somewhat"),
+    ("ahc_24", "off the charts", "very_much"), ("ahc_23a", "over a week", "more_than_half"),
+    ("ahc_21", "only as prescribed", "never"), ("ahc_3", "food's fine", "never_true"),
+    ("ahc_4", "it never lasts", "often_true"), ("ahc_1", "my lease is up and they won't renew", "worried"),
+    ("ahc_1", "rent keeps going up", "worried"), ("ahc_1", "on and off at my sister's", "not_steady"),
+    ("ahc_6", "they shut the water off", "already_shut_off"), ("ahc_6", "I'm current on my bills", "no"),
+    ("ahc_6", "they threatened but i paid it", None),
+])
+def test_messier_answers(item_id, text, expected):
+    assert read(item_id, text) == expected
+
+
+@pytest.mark.parametrize("item_id, text, expected", [
+    ("ahc_1", "alquilo un cuarto con mi prima", "steady"), ("ahc_1", "en un cuarto rentado", "steady"),
+    ("ahc_1", "ando de un lado pa otro", "not_steady"), ("ahc_1", "el dueño quiere vender", "worried"),
+    ("ahc_1", "estoy bien por ahora pero no sé hasta cuándo", "worried"),
+    ("ahc_3", "la mayoría de los meses", "often_true"), ("ahc_4", "nunca nos alcanza", "often_true"),
+    ("ahc_4", "no, siempre nos alcanza", "never_true"), ("ahc_5", "no, mi esposo me lleva", "no"),
+    ("ahc_5", "nadie me lleva y pierdo citas", "yes"), ("ahc_5", "ya le dije que no", "no"),
+    ("ahc_6", "si no pagamos nos la cortan", "yes"), ("ahc_6", "sí, ya nos cortaron el agua", "already_shut_off"),
+    ("ahc_6", "no, nos cortaron la luz", None),
+    ("ahc_7", "ninguna vez", "never"), ("ahc_7", "nunca me ha pegado", "never"),
+    ("ahc_10", "aquí no se grita", "never"), ("ahc_8", "a menudo", "fairly_often"),
+    ("ahc_9", "bastantes veces, sí", "fairly_often"),
+    ("ahc_11", "no nos alcanza para nada", "very_hard"), ("ahc_11", "apenas me alcanza", "somewhat_hard"),
+    ("ahc_12", "quiero chamba", "help_finding"), ("ahc_12", "que no me corran", "help_keeping"),
+    ("gender", "mujer trans", "woman"), ("gender", "mejor no digo", "prefer_not_to_say"),
+    ("ahc_19", "los sábados y domingos", "weekly"), ("ahc_20", "ni un cigarrillo", "never"),
+    ("ahc_20", "lo dejé hace años", "never"), ("ahc_20", "no fumo tanto", None),
+    ("ahc_23a", "todos los benditos días", "nearly_every_day"), ("ahc_23b", "más de una semana", "more_than_half"),
+    ("ahc_23b", "un día o dos", "several_days"), ("ahc_24", "leve", "a_little"),
+    ("ahc_24", "no estoy estresada", "not_at_all"),
+])
+def test_messier_answers_spanish(item_id, text, expected):
+    assert read(item_id, text, "es") == expected
+
+
+@pytest.mark.parametrize("item_id, text, expected", [
+    ("ahc_2", "mold on the bathroom ceiling", ("mold",)), ("ahc_2", "roaches everywhere in the kitchen", ("pests",)),
+    ("ahc_2", "the oven doesn't work and there's mice", ("pests", "stove")),
+    ("ahc_2", "lead pipes, the city told us", ("lead",)), ("ahc_2", "mice, they're in the walls", ("pests",)),
+    ("ahc_2", "no smoke detectors", ("smoke_detectors",)), ("ahc_2", "no heat in the winter", ("heat",)),
+    ("ahc_2", "we have smoke detectors", None), ("ahc_2", "mold, not pests", None),
+    ("ahc_2", "mold, everything else is fine", None), ("ahc_2", "mold, drop table", None),
+    ("ahc_2", "nope, all good", ("none",)), ("ahc_2", "none thank god", ("none",)),
+    ("ahc_2", "leaks when it rains", ("water_leaks",)),
+    ("legal_needs", "i don't need any of that", ("none",)), ("legal_needs", "my benefits were denied", ("benefits",)),
+    ("legal_needs", "getting evicted", ("eviction",)), ("legal_needs", "expunge my record", ("record_sealing",)),
+])
+def test_list_answers_say_more(item_id, text, expected):
+    assert read_item_answer(INSTRUMENT.item(item_id), text, "en") == expected
+
+
+@pytest.mark.parametrize("item_id, text, expected", [
+    ("ahc_2", "el horno no prende", ("stove",)), ("ahc_2", "sin calefacción", ("heat",)),
+    ("ahc_2", "ratas en la cocina y moho en la pared", ("pests", "mold")),
+    ("ahc_2", "hay chinches en las camas", ("pests",)), ("ahc_2", "no, ninguno", ("none",)),
+    ("legal_needs", "no tengo nada de eso", ("none",)), ("legal_needs", "problemas con mi jefe", ("work",)),
+])
+def test_list_answers_say_more_spanish(item_id, text, expected):
+    assert read_item_answer(INSTRUMENT.item(item_id), text, "es") == expected
+
+
+def test_a_filler_word_is_never_a_negator():
+    lex = load_lexicon()
+    assert not lex.list_skip & lex.negators

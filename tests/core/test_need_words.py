@@ -310,8 +310,8 @@ READINGS = [
     ("need a gig", ("employment",), True),
     ("chamba", ("employment",), True),
     ("a roof over my head", ("housing",), True),
-    ("un aventón al doctor", ("transportation", "health_care"), True),
     # unsure: confirm with the person
+    ("un aventón al doctor", ("transportation",), False),   # where the ride goes is context
     ("money", ("utilities",), False),
     ("my car", ("transportation",), False),
     ("a stable situation", ("other",), False),
@@ -335,3 +335,38 @@ def test_read_needs(text, needs, sure):
 ])
 def test_a_lack_is_a_need_and_having_is_not(text, needs):
     assert needs_from_text(text, "en") == needs
+
+
+@pytest.mark.parametrize("text, language, needs, sure", [
+    # where a ride goes, and what a wanted thing is like, are context (confirmed with the person)
+    ("a ride to my court date", "en", ("transportation",), False),
+    ("rides to the suboxone clinic", "en", ("transportation",), False),
+    ("a therapist who takes masshealth", "en", ("mental_health",), False),
+    ("a job that pays enough for rent", "en", ("employment",), False),
+    ("landlord that takes people with a record", "en", ("housing",), False),
+    ("un raite al trabajo", "es", ("transportation",), False),
+    # only context: the needs after the first marker are meant
+    ("ayuda para pagar la luz porque no tengo trabajo", "es", ("utilities",), False),
+    # who or where a need is for names nothing
+    ("groceries for the house", "en", ("food",), True),
+    ("comida pa los niños", "es", ("food",), True),
+    ("despensa para la casa", "es", ("food",), True),
+    # "no X, Y" in Spanish: not X (confirmed with the person); a lack elsewhere
+    ("no trabajo, casa", "es", ("housing",), False),
+    ("no casa, no comida", "es", ("housing", "food"), True),
+    ("no food, no heat", "en", ("food", "utilities"), True),
+    # more of the person's own words
+    ("getting to my doctor appointments", "en", ("transportation",), False),
+    ("my uncle threatens me", "en", ("safety",), True),
+    ("someone i can vent to", "en", ("mental_health",), True),
+    ("a way to check my stuff for fent", "en", ("harm_reduction",), False),
+    ("bloodwork and my teeth fixed", "en", ("health_care",), True),    # "fixed" is not "fired"
+    ("suboxone doctor", "en", ("substance_use",), True),
+    ("quiero chambear", "es", ("employment",), True),
+    ("alguien con quien hablar", "es", ("mental_health",), True),
+    ("tiras de prueba", "es", ("harm_reduction",), True),
+    ("orden de restricción", "es", ("safety",), True),
+])
+def test_read_needs_in_context(text, language, needs, sure):
+    reading = need_words.read_needs(text, language)
+    assert (reading.needs, reading.sure) == (needs, sure)
