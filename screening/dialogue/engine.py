@@ -486,8 +486,11 @@ class Turn:
         elif said == "not_ok":
             held["stage"] = "asked"
             held["support_turns"] = held.get("support_turns", 0) + 1
-            self.say(f"crisis_support_line.{kind}")
-            self.say_staff_hours("crisis_person_offer")
+            if held["support_turns"] == 1:
+                self.say(f"crisis_support_line.{kind}")
+                self.say_staff_hours("crisis_person_offer")
+            else:                    # not the same two messages again: shorter, still there
+                self.say(f"crisis_still_here.{kind}")
         elif stage == "safe":
             self.say("crisis_go_on_hint")
         elif returning:

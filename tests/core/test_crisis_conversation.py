@@ -246,3 +246,13 @@ def test_phq9_item_9_answer_starts_the_self_harm_path_and_going_on_moves_past_it
     assert "988" in reply and "safe right now" in reply and "Stress means" not in reply
     assert "Stress means" in person.send("i'm safe, let's go on")
     assert crisis_flags(repository) == ["self_harm"]
+
+
+def test_staying_in_support_does_not_repeat_the_same_messages(engine):
+    person = Person(engine)
+    at_first_question(person)
+    person.send("i want to die")
+    first = person.send("not good")
+    second = person.send("still not good")
+    assert first != second
+    assert "still here with you" in second and "988" in second and not asks_a_question(second)
