@@ -20,6 +20,8 @@ from screening.dialogue.catalog import LANGUAGES, MESSAGES_DIR, Catalog
 from screening.instrument import default_instrument
 from screening.sms_text import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS
 
+from .test_content import flatten
+
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET_STRINGS = ROOT / "screening" / "app" / "web_chat" / "static" / "strings.json"
 
@@ -45,17 +47,6 @@ INSTRUCTIONS = (
 
 def instructs_a_carrier_keyword(text: str) -> bool:
     return any(pattern.search(text) for pattern in INSTRUCTIONS)
-
-
-def flatten(node, prefix=""):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from flatten(value, f"{prefix}{key}.")
-    elif isinstance(node, list):
-        for n, value in enumerate(node):
-            yield from flatten(value, f"{prefix}{n}.")
-    elif isinstance(node, str):
-        yield prefix.rstrip("."), node
 
 
 def every_string():
