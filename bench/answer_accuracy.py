@@ -30,10 +30,14 @@ from screening import interpret
 from screening import need_words
 from screening.crisis import read_crisis
 from screening.instrument import default_instrument
-from screening.dialogue.reading import command_from_intent, read_item_answer
+from screening.dialogue.reading import command_from_intent, option_named_over_command, read_item_answer
 
 HERE = Path(__file__).parent
-SETS = ("answers_holdout", "answers_holdout_2026", "answers_holdout_2026b", "answers_dev_2026")
+SETS = ("answers_holdout", "answers_holdout_2026", "answers_holdout_2026b", "answers_holdout_2026c",
+        "answers_dev_2026")
+# Held-out sets measured once, then opened for tuning when a fresh blind set replaced them
+# (their first measurements stay in BENCHMARKS.md); only these may show their misses.
+OPENED_FOR_TUNING = {"answers_holdout_2026", "answers_holdout_2026b"}
 INSTRUMENT = default_instrument()
 
 
@@ -42,6 +46,8 @@ def read_answer(item_id: str, text: str, language: str, intent: str | None = Non
     if read_crisis(text, step=f"item:{item_id}").imminent:
         return "crisis"
     command = interpret.detect_command(text, language)
+    if option_named_over_command(INSTRUMENT.item(item_id), text, language, command):
+        command = None
     if command:
         return command
     found = read_item_answer(INSTRUMENT.item(item_id), text, language, intent, confidence)
@@ -164,7 +170,7 @@ def main() -> dict:
                         help="which answer set (bench/data/NAME.yaml); the held-out ones are for measuring only")
     parser.add_argument("--show-misses", action="store_true", help="list each miss (refused for held-out sets)")
     args = parser.parse_args()
-    if args.show_misses and "holdout" in args.set:
+    if args.show_misses and "holdout" in args.set and args.set not in OPENED_FOR_TUNING:
         parser.error("held-out sets are for measuring only: look at the dev set's misses instead")
     if args.train_default_recipe:
         args.model.append(str(train_default_recipe()))

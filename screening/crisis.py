@@ -116,6 +116,7 @@ class _Data:
     joiners: frozenset[str]
     breakers: frozenset[str]
     subjects: frozenset[str]
+    function_words: frozenset[str]
     index: Mapping[str, tuple[_Pattern, ...]]      # first letter or <slot> -> patterns
     languages: tuple[str, ...] = field(default=())
 
@@ -235,6 +236,7 @@ def load_crisis_data() -> _Data:
         joiners=frozenset(w for p in phrases("clause_joiners") for w in p),
         breakers=frozenset(w for p in phrases("clause_breakers") for w in p),
         subjects=frozenset(w for p in phrases("clause_subjects") for w in p),
+        function_words=frozenset(w for p in phrases("function_words") for w in p),
         languages=tuple(raw),
     )
 
@@ -316,29 +318,31 @@ def _read_clause(words: Words, data: _Data, step: str, learned: bool = True) -> 
     learned = learned and len(words) >= MODEL_MIN_WORDS
     if learned and found is not None and found.group == "mentions" and found.level == "possible" \
             and not hypothetical:
-        learned = _learned(words, item, hypothetical)
+        learned = _learned(words, data, item, hypothetical)
         if learned and learned.level == "imminent":      # the examples say this is danger now
             return _Found("imminent", found.kind, f"{found.why}; {learned.why}")
     if found is not None:
         return found if found.level != "none" else None     # a phrase decided (perhaps "no")
     if blocked or long_past or not learned:
         return None                  # everyday speech, the past, or too few words to guess from
-    return _learned(words, item, hypothetical)
+    return _learned(words, data, item, hypothetical)
 
 
-def _learned(words: Words, item: str, hypothetical: bool) -> _Found | None:
+def _learned(words: Words, data: _Data, item: str, hypothetical: bool) -> _Found | None:
     """The example-trained classifier, for words the phrase rules do not know."""
     from .crisis_model import default_model
     model = default_model()
     if model is None:
         return None
     guess = model.guess(" ".join(words))
-    if guess.probability >= MODEL_IMMINENT and not hypothetical:
+    meaningful = any(set(feature.split()) - data.function_words for feature in guess.support)
+    if guess.probability >= MODEL_IMMINENT and not hypothetical and meaningful:
         level = "imminent"
     elif guess.probability >= MODEL_POSSIBLE:
         level = "possible"
     else:
         return None
+    # A guess resting only on words like "voy a", "para", "i want" is at most a gentle check.
     if level == "possible" and item in SAFETY_ITEMS and guess.kind == "violence":
         return None
     return _Found(level, guess.kind, f"{guess.kind} {level}: {guess.why}", "learned")

@@ -37,6 +37,7 @@ class Guess:
     kind: str | None          # the most likely crisis kind, None for "none"
     probability: float        # of that kind
     words: tuple[str, ...]    # the words that weighed most for it
+    support: tuple[str, ...] = ()   # every word or word pair of the message that weighed for it
 
     @property
     def why(self) -> str:
@@ -99,13 +100,15 @@ class CrisisModel:
         classes = list(self.classifier.classes_)
         ranked = sorted(((p, c) for c, p in zip(classes, probabilities) if c != "none"), reverse=True)
         probability, kind = ranked[0]
-        return Guess(kind, float(probability), self._top_words(row, classes.index(kind)))
+        support = self._supporting_words(row, classes.index(kind))
+        return Guess(kind, float(probability), support[:TOP_WORDS], support)
 
-    def _top_words(self, row, class_index: int) -> tuple[str, ...]:
+    def _supporting_words(self, row, class_index: int) -> tuple[str, ...]:
+        """The message's words and word pairs that weigh for the class, heaviest first."""
         size = len(self.vocabulary)
         coefficients = self.classifier.coef_[class_index]
         weights = [(row[0, i] * coefficients[i], self.vocabulary[i]) for i in row.indices if i < size]
-        return tuple(word for weight, word in sorted(weights, reverse=True)[:TOP_WORDS] if weight > 0)
+        return tuple(word for weight, word in sorted(weights, reverse=True) if weight > 0)
 
 
 @functools.lru_cache(maxsize=1)

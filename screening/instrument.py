@@ -147,13 +147,24 @@ class Instrument:
         return note.source if note else None
 
 
+def _synonyms(raw: dict) -> dict[str, tuple[str, ...]]:
+    found = {}
+    for lang, words in (raw.get("synonyms") or {}).items():
+        odd = [w for w in words or () if not isinstance(w, str)]
+        if odd:     # YAML reads a bare no, yes, on or off as true/false: quote them
+            raise InstrumentError(f"option {raw.get('id')!r}: synonyms.{lang} has {odd!r}, "
+                                  "not words (quote \"no\", \"yes\", \"on\", \"off\")")
+        found[lang] = tuple(words or ())
+    return found
+
+
 def _option(raw: dict, number: int) -> Option:
     return Option(
         id=str(raw["id"]),
         number=number,
         label=raw["label"],
         short=raw.get("short", raw["label"]),
-        synonyms={lang: tuple(words) for lang, words in (raw.get("synonyms") or {}).items()},
+        synonyms=_synonyms(raw),
         positive=bool(raw.get("positive", False)),
         score=raw.get("score"),
         asks_text=bool(raw.get("asks_text", False)),

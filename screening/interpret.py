@@ -277,6 +277,7 @@ class Lexicon:
     list_skip: frozenset[str]                 # words ignored between choices
     list_phrases: tuple[Words, ...]           # phrases ignored between choices ("doesn't work")
     list_words_not_aside: frozenset[str]      # "none", "all", "todo": never a remark
+    resolved: frozenset[str]                  # "fixed", "used", "arreglaron": a problem that is over
     have: frozenset[str]                      # "have", "tengo": "we have smoke detectors"
     none_lead: tuple[Words, ...]              # "i don't need" + none_any: nothing chosen
     none_any: frozenset[str]                  # "any of those", "nada de eso"
@@ -430,6 +431,7 @@ def load_lexicon() -> Lexicon:
         list_phrases=phrases("list_phrases"),
         list_words_not_aside=frozenset(w for w in joined("none_words") | joined("all_words")
                                        if " " not in w),
+        resolved=frozenset(w for p in phrases("resolved_words") for w in p),
         have=frozenset(w for p in phrases("have_words") for w in p),
         none_lead=_longest_first(_apply_spellings(p, spellings, spelling_longest)
                                  for p in phrases("none_lead")),
@@ -1184,6 +1186,8 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
         after_number = True
     named_parts = {n for n, (start, end) in enumerate(answer.clauses())
                    if any(start <= i < end for i in named)}
+    span_ends = {s.end for s in spans}
+    span_starts = {s.start if s.lead is None else s.lead for s in spans}
     for start, chunk in chunks:      # leftovers must each be one option, typed with typos
         if not chunk:
             continue
@@ -1192,6 +1196,9 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
         choice = _fuzzy_choice(tuple(chunk), options, lex, real_words=False)
         if choice is None and picked and _aside(answer, start, named_parts, options, lex):
             continue            # "lead in the pipes, the city sent a letter"
+        beside_a_named_one = start in span_ends or start + len(chunk) in span_starts
+        if choice is None and picked and beside_a_named_one and _detail(tuple(chunk), options, picked, lex):
+            continue            # "no heat since november", "heat barely works" (not "mold and a broken window")
         if choice is None:
             return None
         picked.add(choice)
@@ -1219,6 +1226,18 @@ def _aside(answer: Answer, at: int, named_parts: set[int], options: Sequence[Opt
         return False
     return _fuzzy_choice(part, options, lex) is None and not any(
         _loosely_named(part, option, lex) for option in options)
+
+
+def _detail(chunk: Words, options: Sequence[OptionChoice], picked: set[str], lex: Lexicon) -> bool:
+    """Leftover words beside a named problem that only say more about it ("since november",
+    "when it rains", "barely works"): no number, negator, none or all word, nothing that
+    says the problem is over ("fixed", "used to"), and nothing close to an option not named."""
+    if any(_number(w, lex) is not None or w in lex.negators or w in lex.list_words_not_aside
+           or w in lex.resolved for w in chunk):
+        return False
+    if any(_occurs(chunk, phrase) for phrase in lex.contrast + lex.concessive + lex.long_ago):
+        return False
+    return not any(_loosely_named(chunk, option, lex) for option in options if option.id not in picked)
 
 
 def _loosely_named(part: Words, option: OptionChoice, lex: Lexicon) -> bool:

@@ -48,7 +48,7 @@ from ..sms_text import WEB_CHAT_LINK
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
 from .catalog import Catalog
-from .reading import command_from_intent, read_item_answer, yes_or_no
+from .reading import command_from_intent, option_named_over_command, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .directory_referrals import DirectoryReferrals
 from .summary import ReferralSource, referral_lines, summary_needs, summary_replies
@@ -220,6 +220,11 @@ class Turn:
             return False
         return read_item_answer(self.instrument.item(name), self.text, self.lang) is not None
 
+    def names_an_option_over(self, command: str | None) -> bool:
+        kind, _, name = (self.row.step if self.row else "").partition(":")
+        return kind == "item" and option_named_over_command(self.instrument.item(name), self.text,
+                                                            self.lang, command)
+
     def dispatch(self) -> None:
         """The message read in context, once no danger holds it (see the module docstring)."""
         command = interpret.detect_command(self.text, self.lang)
@@ -228,6 +233,8 @@ class Turn:
             return
         if command in AFTER_SUMMARY_COMMANDS and self.row.step != "done":
             command = None          # "more", "town" mean something only after the summary
+        if self.names_an_option_over(command):
+            command = None          # "prefer not to say" answers the gender item
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
             self.set_language("es")
             self.say("language_switched")

@@ -58,6 +58,19 @@ def item_choices(item: Item, language: str) -> list[OptionChoice]:
     return choices
 
 
+# Commands whose words can also be an item's own option: "prefer not to say" is the gender
+# item's option, not a request to skip it.
+COMMANDS_AN_OPTION_CAN_NAME = frozenset({"skip", "pause", "dont_know"})
+
+
+def option_named_over_command(item: Item, text: str, language: str, command: str | None) -> bool:
+    """True when `text` reads as `command` but its words name one of the item's options
+    directly (not through a bare yes or no), so the answer wins."""
+    if command not in COMMANDS_AN_OPTION_CAN_NAME or item.kind == "multi":
+        return False
+    return interpret.match_single(text, item_choices(item, language), language) is not None
+
+
 def read_item_answer(item: Item, text: str, language: str, intent: str | None = None,
                      confidence: float = 0.0) -> tuple[str, ...] | None:
     """The chosen option ids, or None when the message is not a clear answer."""

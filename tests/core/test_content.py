@@ -119,6 +119,23 @@ def test_a_missing_translation_is_refused_when_the_instrument_loads(tmp_path):
         load_instrument(path)
 
 
+def test_a_bare_no_among_an_options_words_is_refused_not_read_as_false(tmp_path):
+    text = DEFAULT_INSTRUMENT.read_text(encoding="utf-8")
+    broken = text.replace('synonyms: {en: [none, nothing, "no", nope,', "synonyms: {en: [none, nothing, no, nope,", 1)
+    assert broken != text
+    path = tmp_path / "instrument.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(InstrumentError, match="quote"):
+        load_instrument(path)
+
+
+def test_a_plain_no_to_the_legal_question_is_none_of_these():
+    from screening.dialogue.reading import read_item_answer
+    item = INSTRUMENT.item("legal_needs")
+    assert read_item_answer(item, "no", "en") == ("none",)
+    assert read_item_answer(item, "no", "es") == ("none",)
+
+
 def test_every_item_is_asked_in_the_conversation():
     everything_positive = {"ahc_23a": ("nearly_every_day",), "ahc_23b": ("nearly_every_day",)}
     path = plan.steps(INSTRUMENT, needs=[], answers=everything_positive, state={}, ask_language=True,

@@ -171,3 +171,19 @@ def test_broken_phrase_data_is_refused_loudly(tmp_path, monkeypatch):
 ])
 def test_crisis_messages_the_model_missed_get_the_full_response(text):
     assert read_crisis(text).level == "imminent"
+
+
+# The example-trained classifier learned "voy a", "quiero", "para" from danger examples; a
+# worry about housing or work said with those words is not danger now.
+@pytest.mark.parametrize("text, item", [
+    ("alquilo un cuarto pero el dueño quiere vender la casa y no se pa donde voy a ir", "ahc_1"),
+    ("tengo trabajo pero me lo pueden quitar, quiero ayuda para no perderlo", "ahc_12"),
+])
+def test_a_guess_resting_only_on_words_like_voy_a_is_not_the_full_response(text, item):
+    found = read_crisis(text, step=f"item:{item}")
+    assert found.level != "imminent", found.why
+
+
+def test_the_classifier_still_hears_danger_in_words_it_was_not_given():
+    found = read_crisis("ya no quiero despertar nunca más", step="item:ahc_1")
+    assert found.level == "imminent" and found.kind == "self_harm"
