@@ -278,6 +278,7 @@ class Lexicon:
     list_phrases: tuple[Words, ...]           # phrases ignored between choices ("doesn't work")
     list_words_not_aside: frozenset[str]      # "none", "all", "todo": never a remark
     resolved: frozenset[str]                  # "fixed", "used", "arreglaron": a problem that is over
+    conjunctions: frozenset[str]              # "and", "y", "plus": a new choice follows
     have: frozenset[str]                      # "have", "tengo": "we have smoke detectors"
     none_lead: tuple[Words, ...]              # "i don't need" + none_any: nothing chosen
     none_any: frozenset[str]                  # "any of those", "nada de eso"
@@ -432,6 +433,7 @@ def load_lexicon() -> Lexicon:
         list_words_not_aside=frozenset(w for w in joined("none_words") | joined("all_words")
                                        if " " not in w),
         resolved=frozenset(w for p in phrases("resolved_words") for w in p),
+        conjunctions=frozenset(w for p in phrases("conjunctions") for w in p),
         have=frozenset(w for p in phrases("have_words") for w in p),
         none_lead=_longest_first(_apply_spellings(p, spellings, spelling_longest)
                                  for p in phrases("none_lead")),
@@ -1196,7 +1198,7 @@ def _multi_choices(answer: Answer, options: Sequence[OptionChoice], lex: Lexicon
         choice = _fuzzy_choice(tuple(chunk), options, lex, real_words=False)
         if choice is None and picked and _aside(answer, start, named_parts, options, lex):
             continue            # "lead in the pipes, the city sent a letter"
-        beside_a_named_one = start in span_ends or start + len(chunk) in span_starts
+        beside_a_named_one = _beside(words, start, start + len(chunk), span_ends, span_starts, lex)
         if choice is None and picked and beside_a_named_one and _detail(tuple(chunk), options, picked, lex):
             continue            # "no heat since november", "heat barely works" (not "mold and a broken window")
         if choice is None:
@@ -1226,6 +1228,21 @@ def _aside(answer: Answer, at: int, named_parts: set[int], options: Sequence[Opt
         return False
     return _fuzzy_choice(part, options, lex) is None and not any(
         _loosely_named(part, option, lex) for option in options)
+
+
+def _beside(words: Words, start: int, end: int, span_ends: set[int], span_starts: set[int],
+            lex: Lexicon) -> bool:
+    """Words start..end follow or precede a named option with only small words between
+    ("the smoke alarm is missing"), not a joining word ("mold and a broken window")."""
+    before = start
+    while before > 0 and before not in span_ends and words[before - 1] in lex.list_skip \
+            and words[before - 1] not in lex.conjunctions:
+        before -= 1
+    after = end
+    while after < len(words) and after not in span_starts and words[after] in lex.list_skip \
+            and words[after] not in lex.conjunctions:
+        after += 1
+    return before in span_ends or after in span_starts
 
 
 def _detail(chunk: Words, options: Sequence[OptionChoice], picked: set[str], lex: Lexicon) -> bool:

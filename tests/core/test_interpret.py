@@ -269,9 +269,24 @@ def _multi(text, none_id="none", options=HOUSING_PROBLEMS):
     ("mold but not pests", None), ("everything except mold", None), ("no mold", None),
     ("mold and a broken window", None), ("stuff", None), ("yes", None), ("idk", None),
     ("", None), ("👍", None), ("a", None), (SQL, None), (LONG_TEXT, None),
+    # words that only say more about a named problem pass; a problem that is over does not
+    ("no heat since november", ("heat",)), ("ceiling leaks when it rains", ("water",)),
+    ("we had mice, they are gone now", None), ("mice but the landlord fixed it", None),
 ])
 def test_match_multi(text, expected):
     assert _multi(text) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("heat barely works and the smoke alarm is missing", "en", ("heat", "smoke_detectors")),
+    ("old building, lead paint on the windows", "en", ("lead",)),
+    ("la casa es vieja y tiene pintura con plomo", "es", ("lead",)),
+    ("mold and a broken window", "en", None),
+])
+def test_the_housing_item_reads_details_beside_a_named_problem(text, language, expected):
+    from screening.dialogue.reading import read_item_answer
+    from screening.instrument import default_instrument
+    assert read_item_answer(default_instrument().item("ahc_2"), text, language) == expected
 
 
 def test_match_multi_none_without_a_none_option():
