@@ -3,6 +3,7 @@ details that must never leave the database: the person's phone number, their nam
 from __future__ import annotations
 
 from screening.dialogue.engine import ScreeningEngine
+from screening.instrument import default_instrument
 from screening.records.repository import Repository
 
 from .person import Person
@@ -63,7 +64,11 @@ def screen_fully(engine: ScreeningEngine, repository: Repository, sender: str, *
                 person.send(CRISIS_WORDS)
                 person.send("yes I'm safe, let's go on" if language == "en" else "sí, estoy a salvo, sigamos")
                 continue
-            person.send("skip" if state == "skipped" else answer)
+            item = default_instrument().item(name)
+            own_words = [o.number for o in item.options if o.asks_text]
+            # An option that asks for the person's own words, where there is one: they must never be exported.
+            chosen = str(own_words[0]) if own_words and item.kind == "single" else answer
+            person.send("skip" if state == "skipped" else chosen)
         elif kind == "item_text":
             person.send(OWN_WORDS)
         elif kind == "location":
