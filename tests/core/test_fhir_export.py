@@ -260,3 +260,15 @@ def test_an_invalid_resource_is_refused_with_its_reason():
     with pytest.raises(InvalidFhir, match="code"):
         validate({"resourceType": "QuestionnaireResponse", "status": "completed",
                   "item": [{"linkId": "ahc_1", "code": [{"system": "http://loinc.org", "code": "71802-3"}]}]})
+
+
+def test_a_case_bundle_is_the_same_on_sqlite_and_postgresql(repository, clock):
+    """The export reads the directory's organizations too: on both databases."""
+    import_package(repository.engine, MA_PACKAGE)
+    engine = ScreeningEngine(repository, clock=clock)
+    screening_id = screen_fully(engine, repository, PHONE, language="en", state="answered")
+    record, bundle = exported(repository, screening_id)
+    validate(bundle)
+    organizations = [r for r in resources_of(bundle) if r["resourceType"] == "Organization"]
+    assert organizations and all(o["name"] for o in organizations)
+    assert PHONE not in json.dumps(bundle)
