@@ -171,7 +171,7 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def test_no_resource_carries_the_persons_phone_name_or_words(screened, tmp_path, monkeypatch):
+def test_no_resource_carries_the_persons_phone_name_or_words(screened):
     repository, ids = screened
     # Everything the people typed, decrypted, to look for: their messages and answers in their own words.
     with repository.transaction() as unit:
