@@ -2,6 +2,8 @@
 
   screening db upgrade                      create or update the database schema
   screening export --format json|fhir       every screening, one JSON object per line
+  screening export --format fhir-bundle     every case as one FHIR transaction Bundle per line
+  screening export --format fhir-questionnaire   the instrument as a FHIR Questionnaire
   screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
@@ -20,7 +22,9 @@ from pathlib import Path
 
 from .config import PROJECT_DIR, load_settings
 from .crypto import KeySettingError, new_encryption_key
-from .export import questionnaire_response, screening_records
+from .fhir.questionnaire import questionnaire
+from .instrument import default_instrument
+from .export import case_bundle, questionnaire_response, screening_records
 from .records import migrate
 from .service import build_repository
 from .training_data import generated_options_file
@@ -33,12 +37,26 @@ def _db_upgrade(args) -> int:
 
 
 def _export(args) -> int:
+    if args.format == "fhir-questionnaire":     # the instrument only: no database, no keys needed
+        document = json.dumps(questionnaire(default_instrument()), ensure_ascii=False, sort_keys=True) + "\n"
+        if args.output:
+            Path(args.output).write_text(document, encoding="utf-8")
+        else:
+            sys.stdout.write(document)
+        return 0
     repository = build_repository()
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         with repository.transaction() as unit:
-            for record in screening_records(unit, include_text=args.include_text):
-                document = questionnaire_response(record) if args.format == "fhir" else record
+            # FHIR never carries what people typed, whatever --include-text says.
+            include_text = args.include_text and args.format == "json"
+            for record in screening_records(unit, include_text=include_text):
+                if args.format == "fhir":
+                    document = questionnaire_response(record)
+                elif args.format == "fhir-bundle":
+                    document = case_bundle(unit, record)
+                else:
+                    document = record
                 out.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
     finally:
         if out is not sys.stdout:
@@ -163,10 +181,12 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply every migration").set_defaults(run=_db_upgrade)
 
     export = commands.add_parser("export", help="export screenings")
-    export.add_argument("--format", choices=("json", "fhir"), default="json")
+    export.add_argument("--format", choices=("json", "fhir", "fhir-bundle", "fhir-questionnaire"), default="json",
+                        help="json: the export contract; fhir: one QuestionnaireResponse per screening; "
+                             "fhir-bundle: one transaction Bundle per case; fhir-questionnaire: the instrument")
     export.add_argument("--output", "-o", help="write to this file instead of standard output")
     export.add_argument("--include-text", action="store_true",
-                        help="include what people typed (decrypted); handle the file as confidential")
+                        help="json only: include what people typed (decrypted); handle the file as confidential")
     export.set_defaults(run=_export)
 
     directory = commands.add_parser("directory", help="the service directory").add_subparsers(

@@ -1,4 +1,4 @@
-"""Screenings as data for a program: JSON lines and FHIR R4 QuestionnaireResponse."""
+"""Screenings as data for a program: JSON lines, and FHIR R4 (see screening/fhir/)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,14 +6,16 @@ from typing import Any, Iterator
 
 from sqlalchemy import select
 
+from .directory import tables as directory
+from .fhir.bundle import case_bundle as fhir_case_bundle
+from .fhir.codes import NOTICE_42_CFR_PART_2  # noqa: F401  (kept importable from here)
+from .fhir.response import questionnaire_response as fhir_response
 from .instrument import Instrument, default_instrument
 from .records import models as m
 from .records.repository import Unit
 
-NOTICE_42_CFR_PART_2 = (
-    "This record is protected by federal confidentiality rules (42 CFR part 2). Federal rules prohibit any "
-    "further disclosure of this record unless further disclosure is expressly permitted by the written consent "
-    "of the individual whose information is being disclosed or as otherwise permitted by 42 CFR part 2.")
+# The check-in outcome of a referral, once the referrals table has it (read only when it does).
+_OUTCOME_COLUMNS = tuple(c for c in ("outcome", "outcome_at") if c in m.referrals.c)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -68,6 +70,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
     ]
     return {
         "id": row.id,
+        "person_id": row.participant_id,     # pseudonymous: a random id, never the phone number
         "status": row.status,
         "consent": row.consent,
         "language": row.language,
@@ -84,43 +87,43 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
         "domains": domains,
         "self_identified_needs": list(unit.needs(screening_id)),
         "flags": flags,
-        "referrals": [
-            {"need": r.need, "rank": r.rank, "service_id": r.service_id, "location_id": r.location_id,
+        "referrals": [_referral(r) for r in unit.conn.execute(
+            select(m.referrals).where(m.referrals.c.screening_id == screening_id).order_by(m.referrals.c.id))],
+    }
+
+
+def _referral(r) -> dict[str, Any]:
+    entry = {"need": r.need, "rank": r.rank, "service_id": r.service_id, "location_id": r.location_id,
              "name": r.name, "town": r.town, "phone": r.phone, "miles": r.miles, "reason": r.reason,
              "shown_at": _iso(r.shown_at)}
-            for r in unit.conn.execute(select(m.referrals).where(m.referrals.c.screening_id == screening_id)
-                                       .order_by(m.referrals.c.id))],
-    }
+    values = r._mapping
+    if "outcome" in _OUTCOME_COLUMNS:
+        entry["outcome"] = values["outcome"]
+    if "outcome_at" in _OUTCOME_COLUMNS:
+        entry["outcome_at"] = _iso(values["outcome_at"])
+    return entry
 
 
 def questionnaire_response(record: dict[str, Any], instrument: Instrument | None = None) -> dict[str, Any]:
-    """A FHIR R4 QuestionnaireResponse for one exported screening record."""
-    instrument = instrument or default_instrument()
-    items = []
-    for item_id, answer in record["answers"].items():
-        item = instrument.item(item_id)
-        entry: dict[str, Any] = {"linkId": item_id, "text": item.text["en"]}
-        if item.loinc:
-            entry["code"] = [{"system": "http://loinc.org", "code": item.loinc}]
-        if answer["option_ids"]:
-            entry["answer"] = [{"valueCoding": {
-                "system": f"urn:needs-screening:{instrument.id}:{item_id}",
-                "code": option_id,
-                "display": item.option(option_id).label["en"]}} for option_id in answer["option_ids"]]
-        items.append(entry)
-    for domain_id, result in record["domains"].items():
-        domain = instrument.domain(domain_id)
-        if domain.loinc and result["score"] is not None:
-            items.append({"linkId": f"{domain_id}_total", "code": [{"system": "http://loinc.org", "code": domain.loinc}],
-                          "answer": [{"valueInteger": result["score"]}]})
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "id": record["id"],
-        "meta": {"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "42CFRPart2"}]},
-        "text": {"status": "additional", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{NOTICE_42_CFR_PART_2}</div>'},
-        "questionnaire": f"http://loinc.org/q/{instrument.panel_loinc}",
-        "status": "completed" if record["status"] == "completed" else "in-progress",
-        "authored": record["completed_at"] or record["started_at"],
-        "language": record["language"],
-        "item": items,
-    }
+    """A FHIR R4 QuestionnaireResponse for one exported screening record (`--format fhir`)."""
+    return fhir_response(record, instrument or default_instrument())
+
+
+def service_providers(unit: Unit, service_ids) -> dict[str, dict[str, Any]]:
+    """HSDS service id -> the organization providing it, for the services the loaded directory still has."""
+    wanted = sorted({s for s in service_ids if s})
+    if not wanted:
+        return {}
+    rows = unit.conn.execute(
+        select(directory.directory_services.c.id, directory.directory_organizations.c.id.label("org_id"),
+               directory.directory_organizations.c.name)
+        .join(directory.directory_organizations,
+              directory.directory_organizations.c.id == directory.directory_services.c.organization_id)
+        .where(directory.directory_services.c.id.in_(wanted)))
+    return {r.id: {"organization_id": r.org_id, "organization_name": r.name} for r in rows}
+
+
+def case_bundle(unit: Unit, record: dict[str, Any], instrument: Instrument | None = None) -> dict[str, Any]:
+    """The whole case as one FHIR transaction Bundle (`--format fhir-bundle`, the console's export)."""
+    providers = service_providers(unit, (r["service_id"] for r in record["referrals"]))
+    return fhir_case_bundle(record, instrument or default_instrument(), providers)

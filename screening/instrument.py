@@ -35,6 +35,7 @@ class Option:
     positive: bool = False
     score: int | None = None
     asks_text: bool = False
+    loinc: str | None = None      # LOINC answer code (LA...) where one exists
 
     def phrases(self, language: str) -> tuple[str, ...]:
         """Everything that names this option in `language`, English as a fallback."""
@@ -168,6 +169,7 @@ def _option(raw: dict, number: int) -> Option:
         positive=bool(raw.get("positive", False)),
         score=raw.get("score"),
         asks_text=bool(raw.get("asks_text", False)),
+        loinc=raw.get("loinc"),
     )
 
 

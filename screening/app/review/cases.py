@@ -15,7 +15,7 @@ from ...casework import (
     confirm_completion, list_cases, review_state, screening_exists, set_status,
 )
 from ...dialogue.catalog import Catalog
-from ...export import questionnaire_response, screening_record
+from ...export import case_bundle, screening_record
 from ...instrument import default_instrument
 from ...needs import NEED_CATEGORIES
 from ..sms.confirmation import queue_confirmation_text, queue_web_confirmation
@@ -93,8 +93,8 @@ class Cases:
             refused = self._openable(unit, staff, case_id)
             if refused:
                 return refused
-            document = questionnaire_response(screening_record(unit, case_id, self.instrument), self.instrument)
-            self.console.audit(unit, staff, "case.export", case_id, format="fhir")
+            document = case_bundle(unit, screening_record(unit, case_id, self.instrument), self.instrument)
+            self.console.audit(unit, staff, "case.export", case_id, format="fhir-bundle")
         return Response(json.dumps(document, ensure_ascii=False, indent=2), media_type="application/fhir+json",
                         headers={"content-disposition": f'attachment; filename="screening-{case_id}.fhir.json"'})
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from screening.casework import assign
+from screening.fhir.validation import validate
 from tests.core.console_people import XSS_WORDS, screen
 
 from .conftest import ROLES, csrf_of
@@ -93,7 +94,12 @@ def test_a_case_shows_transcript_needs_results_deadline_and_every_view_is_audite
     export = client.get(f"/review/cases/{case_id}/export")
     document = export.json()
     assert export.headers["content-type"].startswith("application/fhir+json")
-    assert document["resourceType"] == "QuestionnaireResponse" and "42 CFR part 2" in document["text"]["div"]
+    # The whole case as a FHIR transaction Bundle, valid R4, every resource with the 42 CFR Part 2 notice.
+    validate(document)
+    assert document["resourceType"] == "Bundle" and document["type"] == "transaction"
+    kinds = {entry["resource"]["resourceType"] for entry in document["entry"]}
+    assert {"Patient", "QuestionnaireResponse", "Observation", "Condition", "ServiceRequest", "Task"} <= kinds
+    assert all("42 CFR part 2" in entry["resource"]["text"]["div"] for entry in document["entry"])
     assert XSS_WORDS not in export.text                               # no free text in the export
     actions = [(actor, action, sid) for actor, action, sid in console.audit_actions() if actor == "sam"]
     assert actions == [("sam", "login", None), ("sam", "cases.list", None), ("sam", "case.view", case_id),
