@@ -47,16 +47,22 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def is_form(request: Request) -> bool:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return media_type == FORM_TYPE
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+NOT_A_FORM = "This form must be sent as a plain web form."
 
 
 async def read_form(request: Request, limit: int) -> FormData:
-    """A url-encoded form of at most `limit` bytes and MAX_FORM_FIELDS fields."""
-    if not is_form(request):
-        raise BodyRefused(415, "This form must be sent as a plain web form.")
+    """A url-encoded form of at most `limit` bytes and MAX_FORM_FIELDS fields (no content
+    type: an empty form, if the body is empty)."""
+    kind = media_type(request)
+    if kind not in (FORM_TYPE, ""):
+        raise BodyRefused(415, NOT_A_FORM)
     raw = await read_body(request, limit)
+    if kind == "" and raw:
+        raise BodyRefused(415, NOT_A_FORM)
     try:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True,
                           max_num_fields=MAX_FORM_FIELDS)
