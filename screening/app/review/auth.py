@@ -85,14 +85,17 @@ class SignIn:
         wait = self.throttle.wait_seconds(address, now)
         if wait:
             return self._throttled(request, wait)
+        # Refused forms count as failures too: one address cannot fill the audit log with them.
         cookie = request.cookies.get(c.login_cookie) or ""
         if not cookie:
+            self.throttle.failed(address, now)
             return c.refused(request, "(anonymous)", 403, "csrf", FORM_FROM_ELSEWHERE)
         form, refused = await c.read_form(request, "(anonymous)")      # multipart refused unparsed
+        if refused is None and not c.token_matches(form, c.login_form_token(cookie)):
+            refused = c.refused(request, "(anonymous)", 403, "csrf", FORM_FROM_ELSEWHERE)
         if refused is not None:
+            self.throttle.failed(address, now)
             return refused
-        if not c.token_matches(form, c.login_form_token(cookie)):
-            return c.refused(request, "(anonymous)", 403, "csrf", FORM_FROM_ELSEWHERE)
         username, password = str(form.get("username") or "")[:64], str(form.get("password") or "")[:1024]
         with c.transaction() as unit:
             account = AccountStore(unit.conn, unit.cipher).by_username(username)
