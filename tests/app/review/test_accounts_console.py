@@ -180,3 +180,66 @@ def test_a_multipart_sign_in_is_refused_unparsed_and_the_login_form_is_capped(sq
     assert response.status_code == 413
     assert [d["reason"] for _, d in audit_details(console, "refused")] == ["body", "body"]
     assert console.post_password(client, "sam").status_code == 303          # the form itself still works
+
+
+def test_the_address_throttle_is_shared_by_every_app_process_through_redis(sqlite_url, clock):
+    import redis
+
+    from ...conftest import REDIS_URL, service_missing
+    from .conftest import running_console
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        service_missing("Redis at 127.0.0.1:6379", exc.__class__.__name__)
+    for key in client.scan_iter("screening:limits:sign-in-address:*"):
+        client.delete(key)
+    with running_console(sqlite_url, clock, redis_url=REDIS_URL) as first, \
+            running_console(sqlite_url, clock, redis_url=REDIS_URL) as second:
+        first.add_account("sam", "screener")
+        for n in range(10):
+            console = (first, second)[n % 2]
+            assert console.post_password(console.client(), f"nobody-{n}", "a wrong password").status_code == 401
+        assert second.post_password(second.client(), "sam").status_code == 429
+        assert first.post_password(first.client(), "sam").status_code == 429
+    stored = [key.decode() for key in client.scan_iter("screening:limits:sign-in-address:*")]
+    client.close()
+    assert stored and all("127.0.0.1" not in key for key in stored)       # a keyed hash, not the address
+
+
+def test_passwords_are_checked_off_the_event_loop_with_no_write_lock_held(sqlite_url, clock, monkeypatch):
+    """While argon2 runs, the app still answers others and SQLite's write lock is free."""
+    import asyncio
+    import sqlite3
+
+    from screening.accounts import password_matches
+    from screening.app.review import auth
+    from .conftest import running_console
+    seen = []
+
+    def watched(password_hash: str, password: str) -> bool:
+        try:
+            asyncio.get_running_loop()
+            on_loop = True
+        except RuntimeError:
+            on_loop = False
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")       # fails at once if anyone holds the write lock
+            other.rollback()
+            lock_free = True
+        except sqlite3.OperationalError:
+            lock_free = False
+        finally:
+            other.close()
+        seen.append((on_loop, lock_free))
+        return password_matches(password_hash, password)
+
+    monkeypatch.setattr(auth, "password_matches", watched)
+    with running_console(sqlite_url, clock) as console:
+        console.add_account("sam", "screener")
+        client = console.client()
+        assert console.post_password(client, "sam", "a wrong password").status_code == 401
+        assert console.post_password(client, "nobody", "a wrong password").status_code == 401
+        assert console.post_password(client, "sam").status_code == 303
+    assert seen == [(False, True)] * 3
