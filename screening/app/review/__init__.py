@@ -20,7 +20,7 @@ def review_feature(context: AppContext, talkback: Talkback | None = None) -> Fea
     console = Console(context)
     talk = Talk(console, talkback or Talkback(context))
     routes = [Mount("/review/static", app=StaticFiles(directory=str(HERE / "static")), name="review-static")]
-    for part in (SignIn(console), Cases(console, talk), talk, Dashboard(console), AuditLog(console), AccountsPage(console),
-                 CompletionVerification(console)):
+    for part in (SignIn(console), Cases(console, talk), talk, Dashboard(console), AuditLog(console),
+                 AccountsPage(console), CompletionVerification(console)):
         routes += part.routes()
     return Feature(routes=routes)
