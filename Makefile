@@ -47,7 +47,10 @@ install: $(STAMP)
 	@$(VENV)/bin/screening keys >> .env
 	@echo "Wrote .env with new keys (keep it private)."
 
+# An older .env without AUDIT_KEY gets one (the audit log's own key).
 env: .env
+	@grep -q '^AUDIT_KEY=.' .env || { $(VENV)/bin/screening keys | grep '^AUDIT_KEY=' >> .env && \
+	  echo "Added AUDIT_KEY to .env (the audit log's own key; keep it private)."; }
 
 $(MODEL): $(RASA_INPUTS) | $(STAMP)
 	$(RASA) train --fixed-model-name screening --out models --quiet

@@ -82,7 +82,8 @@ def main() -> int:
     database_url = f"sqlite:///{workdir / 'screening.db'}"
     migrate.upgrade(database_url)
     env = stack_env(database_url, workdir / "tracker.db", action_port=free_port())
-    env.update({"ENCRYPTION_KEY": new_encryption_key(), "SECRET_KEY": uuid.uuid4().hex})
+    env.update({"ENCRYPTION_KEY": new_encryption_key(), "SECRET_KEY": uuid.uuid4().hex,
+                "AUDIT_KEY": uuid.uuid4().hex})
     stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]),
                   app_port=free_port())
     stack.start()

@@ -217,7 +217,7 @@ def run_stack(label: str, model: Path, workdir: Path, budget: Budget, encryption
     action_port, rasa_port = distinct_ports(2)
     tracker_db = workdir / "tracker.db"
     env = stack_env(database_url, tracker_db, action_port=action_port)
-    env.update({"ENCRYPTION_KEY": encryption_key, "SECRET_KEY": SECRET_KEY})
+    env.update({"ENCRYPTION_KEY": encryption_key, "SECRET_KEY": SECRET_KEY, "AUDIT_KEY": "stack-bench-audit-key"})
     log_dir = workdir / "log"
     webhook = f"http://127.0.0.1:{rasa_port}/webhooks/app/webhook"
     result: dict[str, Any] = {"model": str(model), "ports": {"rasa": rasa_port, "actions": action_port}}

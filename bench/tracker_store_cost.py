@@ -42,7 +42,8 @@ def start(label: str, store_type: str, workdir: Path) -> Stack:
     (workdir / label).mkdir(parents=True)
     migrate.upgrade(database_url)
     env = stack_env(database_url, workdir / label / "tracker.db", action_port=free_port())
-    env.update({"ENCRYPTION_KEY": new_encryption_key(), "SECRET_KEY": uuid.uuid4().hex})
+    env.update({"ENCRYPTION_KEY": new_encryption_key(), "SECRET_KEY": uuid.uuid4().hex,
+                "AUDIT_KEY": uuid.uuid4().hex})
     endpoints = write_endpoints(workdir / label / "endpoints.yml", action_port=int(env["ACTION_SERVER_PORT"]),
                                 database_url=database_url, sqlite_tracker=workdir / label / "tracker.db",
                                 redis_url=None)

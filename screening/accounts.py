@@ -1,11 +1,13 @@
 """Console accounts: roles and what each may do, argon2id passwords, a TOTP second
-factor for every account, and the lockout policy. Pure logic plus the account rows;
-no web code here.
+factor for every account (set up only with a one-time enrolment code an administrator
+issues), and the lockout policy. Pure logic plus the account rows; no web code here.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -32,7 +34,7 @@ SCREENER_ACTIONS = frozenset({
 PERMISSIONS: dict[str, frozenset[str]] = {
     "screener": SCREENER_ACTIONS,
     "supervisor": SCREENER_ACTIONS | {"cases.all", "cases.assign", "dashboard.view"},
-    "admin": frozenset({"dashboard.view", "audit.view"}),
+    "admin": frozenset({"dashboard.view", "audit.view", "accounts.manage"}),
 }
 
 MIN_PASSWORD_LENGTH = 12
@@ -97,6 +99,24 @@ def totp_step(secret: str, code: str, at: datetime, last_step: int | None = None
     return None
 
 
+# enrolment codes --------------------------------------------------------------
+# 16 characters from an alphabet without look-alikes (80 bits), shown in groups of four.
+ENROLMENT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ENROLMENT_CODE_LENGTH = 16
+
+
+def new_enrolment_code() -> str:
+    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, ENROLMENT_CODE_LENGTH, 4))
+
+
+def enrolment_code_hash(code: str) -> str:
+    """SHA-256 of the code as typed, ignoring case, spaces and dashes. The code is random
+    (80 bits), so an unkeyed hash cannot be reversed by guessing."""
+    normalized = re.sub(r"[\s-]", "", code or "").upper()
+    return hashlib.sha256(normalized.encode("ascii", "replace")).hexdigest()
+
+
 # lockout ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class LockoutPolicy:
@@ -129,6 +149,29 @@ class Account:
     totp_last_step: int | None
     failed_logins: int
     locked_until: datetime | None
+    disabled_at: datetime | None = None
+    enrolment_code_hash: str | None = None
+    enrolment_expires_at: datetime | None = None
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def enrolment_code_matches(self, code: str, now: datetime) -> bool:
+        """The one-time code an administrator issued: right, not yet used, not expired."""
+        if not self.enrolment_code_hash or self.enrolment_expires_at is None or now >= self.enrolment_expires_at:
+            return False
+        return hmac.compare_digest(self.enrolment_code_hash, enrolment_code_hash(code))
+
+    @property
+    def status(self) -> str:
+        if self.disabled:
+            return "disabled"
+        if not self.totp_confirmed:
+            return "awaiting enrolment"
+        return "active"
 
 
 class AccountStore:
@@ -138,19 +181,22 @@ class AccountStore:
         self.conn = conn
         self.cipher = cipher
 
-    def add(self, username: str, role: str, password: str, now: datetime) -> Account:
+    def add(self, username: str, role: str, password: str | None, now: datetime, *,
+            password_hash: str | None = None) -> Account:
+        """A new account, its second factor not yet set up. Pass `password_hash` (from
+        `hash_password`, computed before the transaction) to keep argon2 out of it."""
         username = (username or "").strip().lower()
-        if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        check_role(role)
         if not USERNAME.match(username):
             raise AccountError("username: 2-64 characters, lowercase letters, digits, dot, dash, underscore")
-        if len(password or "") < MIN_PASSWORD_LENGTH:
-            raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        if password_hash is None:
+            check_password(password)
+            password_hash = hash_password(password)
         secret = new_totp_secret()
         try:
             with self.conn.begin_nested():
                 self.conn.execute(insert(console_accounts).values(
-                    username=username, role=role, password_hash=hash_password(password),
+                    username=username, role=role, password_hash=password_hash,
                     totp_secret_enc=self.cipher.encrypt(secret), totp_confirmed=False, totp_last_step=None,
                     failed_logins=0, locked_until=None, created_at=now, last_login_at=None))
         except IntegrityError:
@@ -164,13 +210,20 @@ class AccountStore:
         return Account(id=row["id"], username=row["username"], role=row["role"],
                        password_hash=row["password_hash"], totp_secret=self.cipher.decrypt(row["totp_secret_enc"]),
                        totp_confirmed=row["totp_confirmed"], totp_last_step=row["totp_last_step"],
-                       failed_logins=row["failed_logins"], locked_until=row["locked_until"])
+                       failed_logins=row["failed_logins"], locked_until=row["locked_until"],
+                       disabled_at=row["disabled_at"], enrolment_code_hash=row["enrolment_code_hash"],
+                       enrolment_expires_at=row["enrolment_expires_at"], created_at=row["created_at"],
+                       last_login_at=row["last_login_at"])
 
     def by_username(self, username: str) -> Account | None:
         return self._one(console_accounts.c.username == (username or "").strip().lower())
 
     def by_id(self, account_id: int) -> Account | None:
         return self._one(console_accounts.c.id == account_id)
+
+    def all(self) -> list[Account]:
+        ids = self.conn.execute(select(console_accounts.c.id).order_by(console_accounts.c.username)).scalars()
+        return [self.by_id(account_id) for account_id in list(ids)]
 
     def usernames(self) -> dict[int, str]:
         return dict(self.conn.execute(select(console_accounts.c.id, console_accounts.c.username)).all())
@@ -192,3 +245,44 @@ class AccountStore:
     def record_login(self, account: Account, step: int, now: datetime) -> None:
         self._set(account.id, failed_logins=0, locked_until=None, totp_last_step=step,
                   totp_confirmed=True, last_login_at=now)
+
+    # what administrators change (screening/account_admin.py audits each) ---------------
+    def issue_enrolment(self, account: Account, now: datetime, valid_for: timedelta) -> str:
+        """A new second factor to set up: a fresh TOTP secret, not yet confirmed, and a new
+        one-time enrolment code (returned once; only its hash is kept)."""
+        code = new_enrolment_code()
+        self._set(account.id, totp_secret_enc=self.cipher.encrypt(new_totp_secret()), totp_confirmed=False,
+                  totp_last_step=None, enrolment_code_hash=enrolment_code_hash(code),
+                  enrolment_expires_at=now + valid_for)
+        return code
+
+    def use_enrolment(self, account: Account) -> str:
+        """The code was right: it is spent, and the account gets a TOTP secret no one has seen."""
+        secret = new_totp_secret()
+        self._set(account.id, enrolment_code_hash=None, enrolment_expires_at=None,
+                  totp_secret_enc=self.cipher.encrypt(secret), totp_confirmed=False, totp_last_step=None)
+        return secret
+
+    def set_disabled(self, account: Account, disabled_at: datetime | None) -> None:
+        self._set(account.id, disabled_at=disabled_at)
+
+    def set_password_hash(self, account: Account, password_hash: str) -> None:
+        self._set(account.id, password_hash=password_hash, failed_logins=0, locked_until=None)
+
+    def set_role(self, account: Account, role: str) -> None:
+        check_role(role)
+        self._set(account.id, role=role)
+
+    def active_admins(self) -> int:
+        return len(list(self.conn.execute(select(console_accounts.c.id).where(
+            console_accounts.c.role == "admin", console_accounts.c.disabled_at.is_(None))).scalars()))
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+
+
+def check_password(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")

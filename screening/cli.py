@@ -7,7 +7,13 @@
   screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
-  screening users add --role R --username N create a console account (prints the TOTP enrolment QR)
+  screening users add --role R --username N create a console account (prints its one-time enrolment code)
+  screening users list                      every console account, its role and state
+  screening users disable|enable USERNAME   turn an account off (its sessions end at once) or back on
+  screening users reset-password USERNAME   set a new password (sessions end)
+  screening users reset-2fa USERNAME        a new second factor: prints a new enrolment code
+  screening users set-role USERNAME ROLE    screener, supervisor or admin
+  screening users end-sessions USERNAME     sign the account out everywhere
   screening audit verify                    check the audit log's hash chain
   screening purge --older-than DAYS         delete screenings past retention, keep counts
 """
@@ -36,6 +42,15 @@ def _db_upgrade(args) -> int:
     return 0
 
 
+def _cli_actor() -> str:
+    """Who ran the command, for the audit log: "cli" and the operating-system user."""
+    import getpass
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli"
+
+
 def _export(args) -> int:
     if args.format == "fhir-questionnaire":     # the instrument only: no database, no keys needed
         document = json.dumps(questionnaire(default_instrument()), ensure_ascii=False, sort_keys=True) + "\n"
@@ -44,7 +59,16 @@ def _export(args) -> int:
         else:
             sys.stdout.write(document)
         return 0
+
+    from . import audit
+    from .clock import utc_now
+
     repository = build_repository()
+    # Audited before anything is written (and refused when AUDIT_KEY is missing).
+    with repository.transaction() as unit:
+        audit.append(unit.conn, repository.audit_keys, actor=_cli_actor(), action="export", now=utc_now(),
+                     details={"format": args.format, "include_text": bool(args.include_text),
+                              "to": "file" if args.output else "standard output"})
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         with repository.transaction() as unit:
@@ -107,6 +131,7 @@ def _directory_import(args) -> int:
 def _keys(args) -> int:
     print(f"ENCRYPTION_KEY={new_encryption_key()}")
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
+    print(f"AUDIT_KEY={secrets.token_urlsafe(48)}")
     return 0
 
 
@@ -117,33 +142,138 @@ def _nlu_options(args) -> int:
     return 0
 
 
-def _users_add(args) -> int:
+def _read_password(args, what: str = "Password") -> str | None:
+    """From standard input (--password-stdin) or typed twice; None when the two differ."""
     import getpass
 
-    import segno
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"{what} (12 or more characters): ")
+    if getpass.getpass("Same password again: ") != password:
+        return None
+    return password
 
-    from .accounts import AccountError, AccountStore, totp_uri
+
+def _account_admin(run):
+    """Run `run(admin)` in one transaction with the audit log, printing a plain error
+    (and changing nothing) when the change is refused."""
+    from datetime import timedelta
+
+    from .account_admin import AccountAdmin
+    from .accounts import AccountError
     from .clock import utc_now
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password (12 or more characters): ")
-        if getpass.getpass("Same password again: ") != password:
-            print("screening: the two passwords differ; no account was created", file=sys.stderr)
-            return 1
-    repository = build_repository()
+    settings = load_settings()
+    repository = build_repository(settings)
     try:
         with repository.transaction() as unit:
-            account = AccountStore(unit.conn, unit.cipher).add(args.username, args.role, password, utc_now())
+            admin = AccountAdmin(unit, repository.audit_keys, _cli_actor(), utc_now(),
+                                 timedelta(hours=settings.enrolment_code_hours))
+            return run(admin), settings
     except AccountError as exc:
-        print(f"screening: {exc}; no account was created", file=sys.stderr)
+        print(f"screening: {exc}; nothing was changed", file=sys.stderr)
+        return None, settings
+
+
+def _print_enrolment(enrolment, settings) -> None:
+    print(f"One-time enrolment code for {enrolment.account.username!r}: {enrolment.code}")
+    print(f"Good once, until {enrolment.expires_at:%Y-%m-%d %H:%M} UTC. Give it to the person yourself "
+          f"(not by email); they sign in at {settings.public_base_url}/review/login with their password, "
+          "enter the code, and then set up their authenticator app.")
+
+
+def _new_password_hash(args, what: str) -> str | None:
+    from .accounts import AccountError, check_password, hash_password
+
+    password = _read_password(args, what)
+    if password is None:
+        print("screening: the two passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    try:
+        check_password(password)
+    except AccountError as exc:
+        print(f"screening: {exc}; nothing was changed", file=sys.stderr)
+        return None
+    return hash_password(password)          # argon2 runs before the transaction opens
+
+
+def _users_add(args) -> int:
+    password_hash = _new_password_hash(args, "Password")
+    if password_hash is None:
         return 1
-    uri = totp_uri(account.totp_secret, account.username)
-    print(f"created {account.role} account {account.username!r}")
-    print("Add it to an authenticator app now (or scan the QR code shown at first sign-in):")
-    print(uri)
-    segno.make(uri, error="m").terminal(compact=True)
+    enrolment, settings = _account_admin(lambda admin: admin.add(args.username, args.role, password_hash))
+    if enrolment is None:
+        return 1
+    print(f"created {enrolment.account.role} account {enrolment.account.username!r}")
+    _print_enrolment(enrolment, settings)
+    return 0
+
+
+def _users_list(args) -> int:
+    from .accounts import AccountStore
+
+    repository = build_repository()
+    with repository.transaction() as unit:
+        accounts = AccountStore(unit.conn, unit.cipher).all()
+    if not accounts:
+        print("no accounts yet; add one with `screening users add --role admin --username NAME`")
+        return 0
+    print(f"{'username':24} {'role':11} {'state':19} last sign-in")
+    for account in accounts:
+        last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
+        print(f"{account.username:24} {account.role:11} {account.status:19} {last}")
+    return 0
+
+
+def _users_disable(args) -> int:
+    ended, _ = _account_admin(lambda admin: admin.disable(args.username))
+    if ended is None:
+        return 1
+    print(f"disabled {args.username!r}; {ended} session(s) ended")
+    return 0
+
+
+def _users_enable(args) -> int:
+    done, _ = _account_admin(lambda admin: admin.enable(args.username) or True)
+    if done is None:
+        return 1
+    print(f"enabled {args.username!r}; they sign in as before")
+    return 0
+
+
+def _users_reset_password(args) -> int:
+    password_hash = _new_password_hash(args, "New password")
+    if password_hash is None:
+        return 1
+    ended, _ = _account_admin(lambda admin: admin.reset_password(args.username, password_hash))
+    if ended is None:
+        return 1
+    print(f"new password set for {args.username!r}; {ended} session(s) ended")
+    return 0
+
+
+def _users_reset_2fa(args) -> int:
+    enrolment, settings = _account_admin(lambda admin: admin.reset_second_factor(args.username))
+    if enrolment is None:
+        return 1
+    print(f"second factor reset for {enrolment.account.username!r}; their old authenticator no longer works")
+    _print_enrolment(enrolment, settings)
+    return 0
+
+
+def _users_set_role(args) -> int:
+    done, _ = _account_admin(lambda admin: admin.set_role(args.username, args.role) or True)
+    if done is None:
+        return 1
+    print(f"{args.username!r} is now a {args.role}")
+    return 0
+
+
+def _users_end_sessions(args) -> int:
+    ended, _ = _account_admin(lambda admin: admin.end_sessions(args.username))
+    if ended is None:
+        return 1
+    print(f"{ended} session(s) of {args.username!r} ended")
     return 0
 
 
@@ -152,7 +282,7 @@ def _audit_verify(args) -> int:
 
     repository = build_repository()
     with repository.transaction() as unit:
-        report = verify(unit.conn, repository.secret_key)
+        report = verify(unit.conn, repository.audit_keys)
     if report.intact:
         print(f"audit chain intact: {report.count} events")
         return 0
@@ -211,6 +341,22 @@ def parser() -> argparse.ArgumentParser:
     users_add.add_argument("--username", required=True)
     users_add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users_add.set_defaults(run=_users_add)
+    users.add_parser("list", help="every account, its role and state").set_defaults(run=_users_list)
+    for name, run, help_text in (
+            ("disable", _users_disable, "turn an account off; its sessions end at once"),
+            ("enable", _users_enable, "turn a disabled account back on"),
+            ("reset-password", _users_reset_password, "set a new password; its sessions end"),
+            ("reset-2fa", _users_reset_2fa, "issue a new enrolment code; the old authenticator stops working"),
+            ("set-role", _users_set_role, "change an account's role"),
+            ("end-sessions", _users_end_sessions, "sign an account out everywhere")):
+        command = users.add_parser(name, help=help_text)
+        command.add_argument("username")
+        if name == "set-role":
+            command.add_argument("role", choices=("screener", "supervisor", "admin"))
+        if name == "reset-password":
+            command.add_argument("--password-stdin", action="store_true",
+                                 help="read the new password from standard input")
+        command.set_defaults(run=run)
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain (exit 1 when broken)").set_defaults(run=_audit_verify)

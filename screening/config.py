@@ -37,6 +37,11 @@ class Settings:
     # A conversation a screener took over and then left untouched (no reply) this long goes back
     # to the assistant, with a note to the person, so no one waits in silence.
     hold_idle_minutes: int = 30
+    # Signs the audit log's hash chain; kept apart from SECRET_KEY (several keys, comma-separated,
+    # newest first, to rotate it). Only the app and the `screening` command need it.
+    audit_key: str = ""
+    # How long an enrolment code for the console's second factor stays good.
+    enrolment_code_hours: int = 24
 
     @property
     def web_chat_url(self) -> str:
@@ -71,4 +76,6 @@ def load_settings(env_file: Path | None = None) -> Settings:
         metrics_token=os.environ.get("METRICS_TOKEN", ""),
         crisis_alert_webhook_url=(os.environ.get("CRISIS_ALERT_WEBHOOK_URL") or "").strip(),
         hold_idle_minutes=max(1, int(os.environ.get("HOLD_IDLE_MINUTES") or 30)),
+        audit_key=os.environ.get("AUDIT_KEY", ""),
+        enrolment_code_hours=max(1, int(os.environ.get("ENROLMENT_CODE_HOURS") or 24)),
     )

@@ -17,6 +17,9 @@ class CounterStore(Protocol):
     def increment(self, key: str, window: int, window_seconds: int) -> int:
         """Add one to `key`'s counter for window number `window`; return the new count."""
 
+    def current(self, key: str, window: int) -> int:
+        """`key`'s count in window number `window`, without adding to it."""
+
 
 class MemoryCounterStore:
     """Counters in this process. Counts from an earlier window do not carry over."""
@@ -34,6 +37,10 @@ class MemoryCounterStore:
         self._counts[key] = (window, count)
         return count
 
+    def current(self, key: str, window: int) -> int:
+        seen_window, count = self._counts.get(key, (window, 0))
+        return count if seen_window == window else 0
+
 
 @dataclass
 class AttemptLimiter:
@@ -42,7 +49,21 @@ class AttemptLimiter:
     window_seconds: int
     name: str = "attempts"
 
+    def _window(self, now: datetime) -> int:
+        return int(now.timestamp()) // self.window_seconds
+
     def allow(self, key: str, now: datetime) -> bool:
         """Count an attempt; False once more than `limit` were made in this window."""
-        window = int(now.timestamp()) // self.window_seconds
-        return self.store.increment(f"{self.name}:{key}", window, self.window_seconds) <= self.limit
+        return self.store.increment(f"{self.name}:{key}", self._window(now), self.window_seconds) <= self.limit
+
+    # Counting only some attempts (failed sign-ins): look first, count when one fails.
+    def exhausted(self, key: str, now: datetime) -> bool:
+        """True once `limit` attempts were counted in this window."""
+        return self.store.current(f"{self.name}:{key}", self._window(now)) >= self.limit
+
+    def record(self, key: str, now: datetime) -> None:
+        self.store.increment(f"{self.name}:{key}", self._window(now), self.window_seconds)
+
+    def seconds_left(self, now: datetime) -> int:
+        """Seconds until this window ends (for Retry-After)."""
+        return self.window_seconds - int(now.timestamp()) % self.window_seconds

@@ -96,7 +96,7 @@ def _keep_proofs(conn: Connection, ids: list[str]) -> None:
             for code, done, cited in rows])
 
 
-def _purge_batch(conn: Connection, secret_key: str, cutoff: datetime, now: datetime, actor: str,
+def _purge_batch(conn: Connection, audit_keys: audit.AuditKeys, cutoff: datetime, now: datetime, actor: str,
                  report: PurgeReport) -> int:
     s = m.screenings
     last_activity = func.coalesce(s.c.completed_at, s.c.updated_at)
@@ -111,7 +111,7 @@ def _purge_batch(conn: Connection, secret_key: str, cutoff: datetime, now: datet
     for table, column in _screening_dependents():
         deleted[table.name] += conn.execute(delete(table).where(column.in_(ids))).rowcount
     deleted["screenings"] = conn.execute(delete(s).where(s.c.id.in_(ids))).rowcount
-    audit.append(conn, secret_key, actor=actor, action="purge", now=now,
+    audit.append(conn, audit_keys, actor=actor, action="purge", now=now,
                  details={"screenings": len(ids), "cutoff": cutoff.isoformat(), "rows": dict(deleted)})
     report.screenings += len(ids)
     report.rows_deleted.update(deleted)
@@ -127,12 +127,12 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
     report = PurgeReport()
     while True:
         with repository.transaction() as unit:
-            if not _purge_batch(unit.conn, repository.secret_key, cutoff, now, actor, report):
+            if not _purge_batch(unit.conn, repository.audit_keys, cutoff, now, actor, report):
                 break
     with repository.transaction() as unit:
         deleted = _purge_channel_records(unit.conn, cutoff)
         if any(deleted.values()):
-            audit.append(unit.conn, repository.secret_key, actor=actor, action="purge.channels", now=now,
+            audit.append(unit.conn, repository.audit_keys, actor=actor, action="purge.channels", now=now,
                          details={"cutoff": cutoff.isoformat(), "rows": dict(deleted)})
     report.rows_deleted.update(deleted)
     return report

@@ -12,7 +12,7 @@ from .records.repository import Repository
 def build_repository(settings: Settings | None = None) -> Repository:
     settings = settings or load_settings()
     return Repository(make_engine(settings.database_url), TextCipher(settings.encryption_key),
-                      settings.secret_key)
+                      settings.secret_key, settings.audit_key)
 
 
 def build_engine(settings: Settings | None = None, program: Program | None = None) -> ScreeningEngine:

@@ -15,6 +15,7 @@ from .crypto import pseudonym
 from .records.console_tables import console_sessions
 
 SECOND_FACTOR = "second_factor"     # password right, code still to come
+ENROLLING = "enrolling"             # password and enrolment code right: the QR may be shown
 ACTIVE = "active"
 
 
@@ -72,6 +73,16 @@ class SessionStore:
     def touch(self, session: StaffSession, now: datetime) -> None:
         self.conn.execute(update(console_sessions).where(console_sessions.c.token_hash == session.token_hash)
                           .values(last_seen_at=now))
+
+    def advance(self, token: str, stage: str, now: datetime) -> str:
+        """The same sign-in one step further, under a new token."""
+        session = self.find(token)
+        self.end(token)
+        return self.start(session.account_id, stage, now)
+
+    def end_all_for(self, account_id: int) -> int:
+        """End every session of one account (signed in or half-way); how many there were."""
+        return self.conn.execute(delete(console_sessions).where(console_sessions.c.account_id == account_id)).rowcount
 
     def promote(self, token: str, now: datetime) -> str:
         """The second factor is done: a new token (no session fixation), now active."""

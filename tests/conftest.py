@@ -22,6 +22,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI") == "true"
 SECRET_KEY = "test-secret-key-for-pseudonyms"
+AUDIT_KEY = "test-audit-key-kept-apart-from-the-secret-key"
 ENCRYPTION_KEY = new_encryption_key()
 
 
@@ -105,7 +106,7 @@ def sqlite_url(tmp_path):
 
 
 def make_repository(url: str) -> Repository:
-    return Repository(make_engine(url), TextCipher(ENCRYPTION_KEY), SECRET_KEY)
+    return Repository(make_engine(url), TextCipher(ENCRYPTION_KEY), SECRET_KEY, AUDIT_KEY)
 
 
 class Clock:

@@ -30,6 +30,15 @@ class RedisCounterStore:
                            exc.__class__.__name__)
             return self._fallback.increment(key, window, window_seconds)
 
+    def current(self, key: str, window: int) -> int:
+        try:
+            value = self._redis.get(f"screening:limits:{key}@{window}")
+            return int(value or 0)
+        except self._errors as exc:
+            logger.warning("rate limits: Redis not reachable (%s); counting in this process",
+                           exc.__class__.__name__)
+            return self._fallback.current(key, window)
+
 
 def counter_store(redis_url: str | None) -> CounterStore:
     return RedisCounterStore(redis_url) if redis_url else MemoryCounterStore()

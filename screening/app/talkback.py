@@ -31,7 +31,7 @@ class Talkback:
     def __init__(self, context: AppContext):
         settings = context.settings
         self.context = context
-        self.secret_key = settings.secret_key
+        self.audit_keys = context.repository.audit_keys
         self.web_chat_url = settings.web_chat_url
         self.idle = timedelta(minutes=settings.hold_idle_minutes)
         # The assistant's own words on hand-back come from the core, as in any turn.
@@ -112,7 +112,7 @@ class Talkback:
                     continue        # the screener replied meanwhile, or another process did it
                 replies = hand_back(self.engine, unit, screening_id, "idle", now)
                 sent = self._assistant_says(unit, unit.screening(screening_id), replies, now)
-                audit.append(unit.conn, self.secret_key, actor=WORKER, action="case.release_idle", now=now,
+                audit.append(unit.conn, self.audit_keys, actor=WORKER, action="case.release_idle", now=now,
                              screening_id=screening_id,
                              details={"held_by": ended.holder, "idle_minutes": int(self.idle.total_seconds() // 60),
                                       "person_told": sent})

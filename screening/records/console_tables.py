@@ -22,6 +22,12 @@ console_accounts = Table(
     Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime, nullable=True),
+    # An administrator turned the account off: no sign-in, no session (migration 0011).
+    Column("disabled_at", DateTime, nullable=True),
+    # The one-time enrolment code an administrator issued for the second factor: its SHA-256
+    # only, until it expires or is used (then both are cleared).
+    Column("enrolment_code_hash", String(64), nullable=True),
+    Column("enrolment_expires_at", DateTime, nullable=True),
 )
 
 # Server-side sessions, found by a keyed hash of the cookie's random value.
@@ -54,7 +60,9 @@ case_notes = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-# Append-only, hash-chained: hash = HMAC(SECRET_KEY, prev_hash + canonical event).
+# Append-only, hash-chained: hash = HMAC(audit key, prev_hash + canonical event).
+# `key_id` names the AUDIT_KEY that signed the event (a fingerprint, not the key); events
+# written before migration 0011 have none and were signed with SECRET_KEY.
 # No foreign keys: events outlive the cases and accounts they name.
 audit_events = Table(
     "audit_events", metadata,
@@ -66,6 +74,7 @@ audit_events = Table(
     Column("details", Text, nullable=False),                    # canonical JSON
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=True),
 )
 
 # One row (id 1): how many events there are and the last hash, updated with every
@@ -75,6 +84,9 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("count", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),
+    # How many events were signed with SECRET_KEY before AUDIT_KEY existed (set once by
+    # migration 0011): only those may lack a key id.
+    Column("legacy_events", Integer, nullable=False, server_default="0"),
 )
 
 # Numbers that outlive purged screenings: per month, metric and key

@@ -77,10 +77,18 @@ def new_completion_code() -> str:
 
 
 class Repository:
-    def __init__(self, engine: Engine, cipher: TextCipher, secret_key: str):
+    def __init__(self, engine: Engine, cipher: TextCipher, secret_key: str, audit_key: str = ""):
         self.engine = engine
         self.cipher = cipher
         self.secret_key = secret_key
+        self.audit_key = audit_key
+
+    @property
+    def audit_keys(self) -> "AuditKeys":
+        """The audit chain's keys (AUDIT_KEY; SECRET_KEY for events from before it existed).
+        Raises KeySettingError when AUDIT_KEY is not set."""
+        from ..audit import AuditKeys
+        return AuditKeys.from_settings(self.audit_key, self.secret_key)
 
     @contextmanager
     def transaction(self) -> Iterator["Unit"]:

@@ -15,7 +15,7 @@ from screening.app.main import create_app
 from screening.config import Settings
 from screening.dialogue.engine import ScreeningEngine
 
-from ..conftest import ENCRYPTION_KEY, SECRET_KEY, make_repository
+from ..conftest import AUDIT_KEY, ENCRYPTION_KEY, SECRET_KEY, make_repository
 
 
 def free_port() -> int:
@@ -26,7 +26,8 @@ def free_port() -> int:
 
 def app_settings(database_url: str, **changes) -> Settings:
     settings = Settings(database_url=database_url, encryption_key=ENCRYPTION_KEY, secret_key=SECRET_KEY,
-                        redis_url=None, public_base_url="http://127.0.0.1:8000", app_port=8000)
+                        redis_url=None, public_base_url="http://127.0.0.1:8000", app_port=8000,
+                        audit_key=AUDIT_KEY)
     return replace(settings, **changes)
 
 

@@ -106,9 +106,10 @@ def audit_events(repository) -> list[tuple[str, str, dict]]:
         return [(e.actor, e.action, e.details) for e in reversed(list(audit.recent(unit.conn, 1000)))]
 
 
-def chain_intact(repository, secret_key: str) -> bool:
+def chain_intact(repository) -> bool:
+    """The audit chain verifies with the repository's AUDIT_KEY."""
     with repository.transaction() as unit:
-        return audit.verify(unit.conn, secret_key).intact
+        return audit.verify(unit.conn, repository.audit_keys).intact
 
 
 def stored_bytes(repository) -> bytes:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import delete, update
 
 from screening import audit, cli
-from screening.accounts import AccountStore
+from screening.accounts import AccountStore, enrolment_code_hash
 from screening.records.console_tables import audit_events
-from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, audit_guard_lifted, make_repository
+from tests.conftest import AUDIT_KEY, ENCRYPTION_KEY, SECRET_KEY, audit_guard_lifted, make_repository
 
 from .console_people import screen
 
@@ -19,18 +20,23 @@ def environment(sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("ENCRYPTION_KEY", ENCRYPTION_KEY)
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     repository = make_repository(sqlite_url)
     yield repository
     repository.engine.dispose()
 
 
-def test_users_add_creates_an_account_and_prints_the_enrolment(environment, monkeypatch, capsys):
+def test_users_add_creates_an_account_and_prints_a_one_time_enrolment_code(environment, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password here\n"))
     assert cli.main(["users", "add", "--role", "supervisor", "--username", "Lee", "--password-stdin"]) == 0
     out = capsys.readouterr().out
     with environment.transaction() as unit:
         account = AccountStore(unit.conn, unit.cipher).by_username("lee")
-    assert account.role == "supervisor" and f"secret={account.totp_secret}" in out and "otpauth://totp/" in out
+    code = re.search(r"enrolment code for 'lee': ([A-Z0-9-]{19})", out).group(1)
+    assert account.role == "supervisor" and not account.totp_confirmed
+    # The authenticator's secret is not printed: only the person with the code sees a QR code.
+    assert account.totp_secret not in out and "otpauth://" not in out
+    assert account.enrolment_code_hash == enrolment_code_hash(code) and code not in account.enrolment_code_hash
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert cli.main(["users", "add", "--role", "screener", "--username", "kim", "--password-stdin"]) == 1
     assert "at least 12 characters" in capsys.readouterr().err
@@ -39,7 +45,7 @@ def test_users_add_creates_an_account_and_prints_the_enrolment(environment, monk
 def test_audit_verify_passes_then_fails_after_an_edit_or_a_deletion(environment, capsys):
     with environment.transaction() as unit:
         for n in range(3):
-            audit.append(unit.conn, SECRET_KEY, actor="sam", action="case.view", now=unit_now(n))
+            audit.append(unit.conn, AUDIT_KEY, actor="sam", action="case.view", now=unit_now(n))
     assert cli.main(["audit", "verify"]) == 0
     assert capsys.readouterr().out.strip() == "audit chain intact: 3 events"
     with environment.transaction() as unit, audit_guard_lifted(unit.conn) as conn:

@@ -13,7 +13,7 @@ from screening.completion_check import check_code
 from screening.records.models import answers
 from screening.program_figures import program_figures
 from screening.retention import purge
-from tests.conftest import SECRET_KEY
+from tests.conftest import AUDIT_KEY
 
 from .console_people import XSS_WORDS, screen
 
@@ -52,7 +52,7 @@ def test_purge_deletes_old_screenings_and_keeps_counts_and_proofs(engine, reposi
         leftover = unit.conn.execute(select(func.count()).select_from(answers)
                                      .where(answers.c.screening_id == sid)).scalar()
         proof = check_code(unit.conn, code, clock.now)
-        chain = audit.verify(unit.conn, SECRET_KEY)
+        chain = audit.verify(unit.conn, AUDIT_KEY)
         [event] = audit.recent(unit.conn, limit=1)
     assert leftover == 0
     assert figures_after.funnel == figures_before.funnel          # history kept as counts

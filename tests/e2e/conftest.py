@@ -9,7 +9,7 @@ import pytest
 from screening.records import migrate
 from screening.stack import Stack, model_path, stack_env
 
-from ..conftest import ENCRYPTION_KEY, SECRET_KEY
+from ..conftest import AUDIT_KEY, ENCRYPTION_KEY, SECRET_KEY
 
 
 def free_port() -> int:
@@ -50,7 +50,7 @@ def start_stack(tmp_path_factory, database_url: str, with_app: bool = False,
     workdir = tmp_path_factory.mktemp("stack")
     migrate.upgrade(database_url)
     env = stack_env(database_url, workdir / "tracker.db", action_port=free_port())
-    env.update({"ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRET_KEY": SECRET_KEY})
+    env.update({"ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRET_KEY": SECRET_KEY, "AUDIT_KEY": AUDIT_KEY})
     env.update(app_env or {})
     stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]),
                   app_port=free_port() if with_app else None)

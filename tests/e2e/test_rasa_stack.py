@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from ..conftest import ENCRYPTION_KEY, SECRET_KEY
+from ..conftest import AUDIT_KEY, ENCRYPTION_KEY, SECRET_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,8 @@ CONVERSATION = [
 
 
 def export(database_url: str, fmt: str = "json") -> list[dict]:
-    env = dict(os.environ, DATABASE_URL=database_url, ENCRYPTION_KEY=ENCRYPTION_KEY, SECRET_KEY=SECRET_KEY)
+    env = dict(os.environ, DATABASE_URL=database_url, ENCRYPTION_KEY=ENCRYPTION_KEY, SECRET_KEY=SECRET_KEY,
+               AUDIT_KEY=AUDIT_KEY)
     out = subprocess.run([sys.executable, "-m", "screening.cli", "export", "--format", fmt],
                          env=env, capture_output=True, text=True, check=True)
     return [json.loads(line) for line in out.stdout.splitlines()]

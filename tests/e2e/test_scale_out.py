@@ -14,7 +14,7 @@ import pytest
 
 from screening.stack import Stack, endpoints_for, model_path, stack_env
 
-from ..conftest import ENCRYPTION_KEY, REDIS_URL, SECRET_KEY, service_missing
+from ..conftest import AUDIT_KEY, ENCRYPTION_KEY, REDIS_URL, SECRET_KEY, service_missing
 from .conftest import free_port
 from .test_rasa_stack import CONVERSATION, check_stored, completion_code, export, record_for
 
@@ -40,7 +40,7 @@ def two_rasa_processes(tmp_path_factory, postgres_database_url, redis_client):
         pytest.fail("no trained model: `make test` trains one first (make train)", pytrace=False)
     workdir = tmp_path_factory.mktemp("scale")
     env = stack_env(postgres_database_url, workdir / "unused-tracker.db", action_port=free_port())
-    env.update({"ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRET_KEY": SECRET_KEY})
+    env.update({"ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRET_KEY": SECRET_KEY, "AUDIT_KEY": AUDIT_KEY})
     prefix = "scale" + uuid.uuid4().hex[:8]
     stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]),
                   extra_rasa_ports=(free_port(),),

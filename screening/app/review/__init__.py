@@ -6,6 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..context import AppContext, Feature
 from ..talkback import Talkback
+from .accounts_page import AccountsPage
 from .audit_log import AuditLog
 from .auth import SignIn
 from .cases import Cases
@@ -20,6 +21,6 @@ def review_feature(context: AppContext, talkback: Talkback | None = None) -> Fea
     talk = Talk(console, talkback or Talkback(context))
     routes = [Mount("/review/static", app=StaticFiles(directory=str(HERE / "static")), name="review-static")]
     for part in (SignIn(console), Cases(console, talk), talk, Dashboard(console), AuditLog(console),
-                 CompletionVerification(console)):
+                 AccountsPage(console), CompletionVerification(console)):
         routes += part.routes()
     return Feature(routes=routes)

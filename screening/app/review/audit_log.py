@@ -23,7 +23,7 @@ class AuditLog:
         if before and not before.isdigit():
             return refusal(400, "before must be an event number.", staff)
         with self.console.transaction() as unit:
-            chain = audit.verify(unit.conn, self.console.secret_key)
+            chain = audit.verify(unit.conn, self.console.audit_keys)
             events = list(audit.recent(unit.conn, PAGE_SIZE, int(before) if before else None))
             self.console.audit(unit, staff, "audit.view")
         older = events[-1].seq if len(events) == PAGE_SIZE else None

@@ -1,5 +1,6 @@
 """What every console page shares: templates (autoescaped), the session cookie,
-the one guard that checks sign-in, idle timeout, role and CSRF, and plain refusals."""
+the one guard that checks sign-in, idle timeout, role and CSRF, and plain refusals
+(each written to the audit log)."""
 from __future__ import annotations
 
 import functools
@@ -19,9 +20,12 @@ from ...accounts import AccountStore, may
 from ...crypto import pseudonym
 from ...staff_sessions import ACTIVE, SESSIONS, SessionStore, csrf_token
 from ..context import AppContext
+from ..request_body import BodyRefused, read_form
 
 HERE = Path(__file__).resolve().parent
 LOGIN_PATH = "/review/login"
+# Console forms are short (the longest is a case note): anything larger is refused unread.
+MAX_FORM_BYTES = 32_768
 
 # Autoescape on for every template: nothing a person typed is ever marked safe.
 templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True,
@@ -67,6 +71,8 @@ class Console:
         self.session_cookie = "__Secure-review_session" if self.secure else "review_session"
         self.login_cookie = "__Secure-review_login" if self.secure else "review_login"
         self.secret_key = context.settings.secret_key
+        # The audit chain's own key (AUDIT_KEY): the app does not start without it.
+        self.audit_keys = context.repository.audit_keys
 
     def now(self):
         return self.context.clock()
@@ -76,8 +82,28 @@ class Console:
 
     def audit(self, unit, staff_or_name, action: str, screening_id: str | None = None, **details) -> None:
         actor = staff_or_name.username if isinstance(staff_or_name, Staff) else str(staff_or_name)[:64]
-        audit.append(unit.conn, self.secret_key, actor=actor, action=action, now=self.now(),
+        audit.append(unit.conn, self.audit_keys, actor=actor, action=action, now=self.now(),
                      screening_id=screening_id, details=details)
+
+    def refused(self, request: Request, staff_or_name, status: int, reason: str, message: str,
+                staff: "Staff | None" = None) -> HTMLResponse:
+        """A refusal (403 for a role or a form from elsewhere, 413, 415), written to the audit log
+        with its path and why: never the form's content."""
+        with self.transaction() as unit:
+            self.audit(unit, staff_or_name, "refused", status=status, reason=reason,
+                       method=request.method, path=request.url.path[:200])
+        return refusal(status, message, staff)
+
+    async def read_form(self, request: Request, actor, staff: "Staff | None" = None):
+        """The posted form, after the origin check and before the CSRF token is compared: only a
+        url-encoded form of at most MAX_FORM_BYTES is read (multipart is refused unparsed).
+        Returns (form, None) or (None, the refusal)."""
+        if not self.same_origin(request):
+            return None, self.refused(request, actor, 403, "origin", FORM_FROM_ELSEWHERE, staff)
+        try:
+            return await read_form(request, MAX_FORM_BYTES), None
+        except BodyRefused as refused:
+            return None, self.refused(request, actor, refused.status, "body", refused.reason, staff)
 
     # cookies ------------------------------------------------------------------
     def set_cookie(self, response: Response, name: str, value: str) -> Response:
@@ -120,14 +146,18 @@ class Console:
             if session is None or session.stage != ACTIVE:
                 return None, ""
             ended = SESSIONS.ended(session.created_at, session.last_seen_at, now)
+            account = AccountStore(unit.conn, unit.cipher).by_id(session.account_id)
+            if account is None or account.disabled:
+                ended = "disabled"
             if ended:
                 sessions.end(token)
                 return None, ended
             if touch:
                 sessions.touch(session, now)
-            account = AccountStore(unit.conn, unit.cipher).by_id(session.account_id)
         return Staff(account.id, account.username, account.role, csrf_token(self.secret_key, token)), ""
 
+
+FORM_FROM_ELSEWHERE = "This form has expired or did not come from this site. Go back, reload the page and try again."
 
 Handler = Callable[..., Awaitable[Response]]
 
@@ -144,13 +174,15 @@ def guarded(console: Console, action: str | None, handler: Handler, *,
         if staff is None:
             return console.to_login(ended)
         if action is not None and not may(staff.role, action):
-            return refusal(403, f"Your role ({staff.role}) does not allow this page or action.", staff)
+            return console.refused(request, staff, 403, "role",
+                                   f"Your role ({staff.role}) does not allow this page or action.", staff)
         form = None
         if request.method == "POST":
-            form = await request.form()
-            if not console.same_origin(request) or not console.token_matches(form, staff.csrf):
-                return refusal(403, "This form has expired or did not come from this site. "
-                                    "Go back, reload the page and try again.", staff)
+            form, refused = await console.read_form(request, staff, staff)
+            if refused is not None:
+                return refused
+            if not console.token_matches(form, staff.csrf):
+                return console.refused(request, staff, 403, "csrf", FORM_FROM_ELSEWHERE, staff)
         return await handler(request, staff, form)
 
     return endpoint

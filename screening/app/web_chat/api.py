@@ -27,6 +27,7 @@ from ...resume_codes import InvalidResumeCode, code_hash
 from ...text_normalize import MAX_MESSAGE_CHARS
 from ..context import AppContext
 from ..dialogue_client import BotMessage, DialogueUnavailable
+from ..request_body import BodyRefused, read_body
 from .limits import chat_limits
 from .sessions import ChatSessions, Issued, Session
 
@@ -61,12 +62,10 @@ def problem(reason: str, status: int) -> JSONResponse:
 
 async def json_body(request: Request) -> dict:
     """The request's JSON object, whatever content type a beacon gave it; BadRequest otherwise."""
-    declared = request.headers.get("content-length")
-    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise BadRequest("That request is too large.", 413)
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("That request is too large.", 413)
+    try:
+        raw = await read_body(request, MAX_BODY_BYTES)          # capped while it streams in
+    except BodyRefused:
+        raise BadRequest("That request is too large.", 413) from None
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -203,7 +202,9 @@ class ChatApi:
     async def exit(self, request: Request) -> Response:
         try:
             body = await json_body(request)
-        except BadRequest:
+        except BadRequest as refused:
+            if refused.status == 413:
+                raise
             body = {}
         token = request.headers.get(TOKEN_HEADER) or body.get("token") or ""
         if isinstance(token, str) and 0 < len(token) <= 128:

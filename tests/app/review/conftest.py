@@ -7,9 +7,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from screening.accounts import AccountStore, totp_code
+from screening.account_admin import AccountAdmin
+from screening.accounts import AccountStore, hash_password, totp_code
 from screening.dialogue.engine import ScreeningEngine
+from screening.records.console_tables import console_accounts
 
 from tests.core.console_people import XSS_WORDS, screen
 
@@ -32,8 +35,23 @@ class Console:
         self.base, self.repository, self.clock = base, repository, clock
 
     def add_account(self, username: str, role: str) -> int:
+        """An account whose authenticator is already set up (as every account from before
+        enrolment codes; new ones enrol with a code, see enrol())."""
         with self.repository.transaction() as unit:
-            return AccountStore(unit.conn, unit.cipher).add(username, role, PASSWORD, self.clock.now).id
+            account_id = AccountStore(unit.conn, unit.cipher).add(username, role, PASSWORD, self.clock.now).id
+            unit.conn.execute(update(console_accounts).where(console_accounts.c.id == account_id)
+                              .values(totp_confirmed=True))
+            return account_id
+
+    def issue_account(self, username: str, role: str, actor: str = "admin-one") -> str:
+        """A new account as an administrator adds it: returns its one-time enrolment code."""
+        with self.repository.transaction() as unit:
+            admin = AccountAdmin(unit, self.repository.audit_keys, actor, self.clock.now)
+            return admin.add(username, role, hash_password(PASSWORD)).code
+
+    def post_enrolment(self, client: httpx.Client, code: str) -> httpx.Response:
+        page = client.get("/review/login/code")
+        return client.post("/review/login/enrol", data={"csrf": csrf_of(page.text), "enrolment_code": code})
 
     def secret(self, username: str) -> str:
         with self.repository.transaction() as unit:

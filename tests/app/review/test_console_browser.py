@@ -19,7 +19,7 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     screen(engine, "person-2", before=("honestly i want to die", "yes im safe, lets go on"), channel="web")
     console.clock.now += timedelta(minutes=30)
     screen(engine, "person-3", needs="food and a job", complete=False, language_reply="2")
-    console.add_account("boss", "supervisor")
+    enrolment_code = console.issue_account("boss", "supervisor")
 
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     dialogs, errors = [], []
@@ -31,7 +31,12 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("img.qr").count() == 1, page.content()       # first sign-in: enrol
+    assert page.locator("img.qr").count() == 0, page.content()       # first sign-in: the code first
+    violations["enrolment code"] = axe_violations(page)
+    page.fill("#enrolment_code", enrolment_code)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("img.qr").count() == 1, page.content()       # then the QR code to enrol
     violations["enrolment"] = axe_violations(page)
     page.fill("#code", totp_code(console.secret("boss"), console.clock.now))
     page.click("main button[type=submit]")
@@ -57,3 +62,30 @@ def test_list_case_and_dashboard_in_chromium_with_inert_payloads(sqlite_console,
     page.close()
     # Screeners are people too: the console passes the same accessibility scan as the chat.
     assert AXE.exists() and violations == {name: [] for name in violations}, violations
+
+
+def test_the_accounts_page_in_chromium(sqlite_console, chromium, artifacts):
+    console = sqlite_console
+    console.add_account("admin-one", "admin")
+    console.add_account("sam", "screener")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{console.base}/review/login")
+    page.fill("#username", "admin-one")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    page.fill("#code", totp_code(console.secret("admin-one"), console.clock.now))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    page.click("text=Accounts")
+    page.wait_for_selector("text=Add an account")
+    violations = {"accounts": axe_violations(page)}
+    page.fill("#new-username", "lee")
+    page.fill("#new-password", "a long password for lee")
+    page.click("text=Add and issue an enrolment code")
+    page.wait_for_selector("code.enrolment-code")
+    assert "Created the screener account lee." in page.inner_text("main")
+    page.screenshot(path=str(artifacts / "review-accounts.png"), full_page=True)
+    violations["account added"] = axe_violations(page)
+    page.close()
+    assert violations == {name: [] for name in violations}, violations

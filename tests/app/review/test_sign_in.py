@@ -8,13 +8,14 @@ from screening.accounts import totp_code
 from .conftest import PASSWORD, csrf_of
 
 
-def test_first_sign_in_shows_a_qr_code_then_the_code_signs_in(console):
-    console.add_account("sam", "screener")
+def test_first_sign_in_shows_a_qr_code_after_the_enrolment_code_then_the_code_signs_in(console):
+    enrolment_code = console.issue_account("sam", "screener")
     client = console.client()
     response = console.post_password(client, "sam")
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "Path=/review" in cookie
+    assert console.post_enrolment(client, enrolment_code).status_code == 303
     page = client.get("/review/login/code")
     assert 'src="data:image/svg+xml;base64,' in page.text and console.secret("sam") in page.text
     assert client.get("/review/cases").status_code == 303          # not signed in before the code

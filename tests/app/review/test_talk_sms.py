@@ -17,7 +17,6 @@ from screening.casework import Viewer, assign
 from screening.records import models as m
 from screening.records.sms_tables import sms_inbox, sms_outbox
 
-from ...conftest import SECRET_KEY
 from ..sms.conftest import (  # noqa: F401 (fake_twilio: a fixture)
     ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, Phone, fake_twilio, gateway_client, make_gateway, sms_settings,
 )
@@ -112,7 +111,7 @@ def test_take_over_reply_read_live_and_hand_back_by_sms(served):
     assert ("boss", "case.take_over") not in actions         # refused: nothing happened
     [reply_event] = [d for _, a, d in audit_events(console.repository) if a == "case.reply"]
     assert reply_event == {"channel": "sms", "parts": 1, "started_from": "safe_now"}
-    assert chain_intact(console.repository, SECRET_KEY)
+    assert chain_intact(console.repository)
     assert REPLY.encode() not in stored_bytes(console.repository)      # encrypted, never in an event
 
 
