@@ -172,6 +172,7 @@ class Claimed:
     kind: str
     referral_id: int | None
     due_at: datetime
+    created_at: datetime         # when it was scheduled
 
 
 def claim_due(conn: Connection, owner: str, now: datetime, limit: int) -> list[Claimed]:
@@ -181,7 +182,7 @@ def claim_due(conn: Connection, owner: str, now: datetime, limit: int) -> list[C
     are passed over (PostgreSQL; SQLite runs one writer at a time)."""
     lapsed = and_(r.c.status == "sending", r.c.lease_until < now)
     rows = conn.execute(
-        select(r.c.id, r.c.screening_id, r.c.kind, r.c.referral_id, r.c.due_at, r.c.status)
+        select(r.c.id, r.c.screening_id, r.c.kind, r.c.referral_id, r.c.due_at, r.c.status, r.c.created_at)
         .where(r.c.due_at <= now, or_(r.c.status == "scheduled", lapsed))
         .order_by(r.c.screening_id, r.c.due_at, r.c.id).with_for_update(skip_locked=True)).all()
     latest: dict[str, object] = {}
@@ -199,7 +200,7 @@ def claim_due(conn: Connection, owner: str, now: datetime, limit: int) -> list[C
         taken = conn.execute(update(r).where(r.c.id == row.id, or_(r.c.status == "scheduled", lapsed)).values(
             status="sending", lease_owner=owner, lease_until=now + LEASE, attempts=r.c.attempts + 1)).rowcount
         if taken:
-            claimed.append(Claimed(row.id, row.screening_id, row.kind, row.referral_id, row.due_at))
+            claimed.append(Claimed(row.id, row.screening_id, row.kind, row.referral_id, row.due_at, row.created_at))
     return claimed
 
 
@@ -250,6 +251,8 @@ def decide(conn: Connection, claimed: Claimed, screening, *, now: datetime, has_
     if claimed.kind == NUDGE:
         if screening.status == "completed":
             return Decision("cancel", "finished")
+        if screening.updated_at > claimed.created_at:
+            return Decision("skip", "person_wrote_since")   # its replacement was scheduled then
         closing = closing_day(screening.started_at, screening.deadline, bool(screening.state.get("late")))
         if local(now).date() > closing:
             return Decision("skip", "closed")
