@@ -87,7 +87,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
         "referrals": [
             {"need": r.need, "rank": r.rank, "service_id": r.service_id, "location_id": r.location_id,
              "name": r.name, "town": r.town, "phone": r.phone, "miles": r.miles, "reason": r.reason,
-             "shown_at": _iso(r.shown_at)}
+             "shown_at": _iso(r.shown_at), "outcome": r.outcome, "outcome_at": _iso(r.outcome_at)}
             for r in unit.conn.execute(select(m.referrals).where(m.referrals.c.screening_id == screening_id)
                                        .order_by(m.referrals.c.id))],
     }

@@ -47,6 +47,9 @@ DEADLINE_DAYS = 45
 LEASE = timedelta(minutes=2)
 WAIT_WHILE_BUSY = timedelta(hours=1)         # a screener holds the conversation, or a crisis
 OUTCOMES = ("reached", "not_reached", "other_help")
+# For staff (the console): what each kind and outcome means.
+KIND_WORDS = {NUDGE: "Nudge to finish", CHECK_IN: "Check-in after a referral"}
+OUTCOME_WORDS = {"reached": "Reached them", "not_reached": "Could not reach them", "other_help": "Needs other help"}
 PENDING = ("scheduled", "sending")
 
 
@@ -286,7 +289,7 @@ def open_check_in(conn: Connection, screening_id: str) -> tuple[int, str, str] |
 def nudged_since(conn: Connection, screening_id: str, since: datetime) -> bool:
     """A nudge went out after `since` (the person's last message before this one)."""
     return conn.execute(select(r.c.id).where(r.c.screening_id == screening_id, r.c.kind == NUDGE,
-                                             r.c.status == "sent", r.c.sent_at >= since).limit(1)).first() is not None
+                                             r.c.status == "sent", r.c.sent_at > since).limit(1)).first() is not None
 
 
 def record_outcome(conn: Connection, referral_id: int, outcome: str, now: datetime) -> None:
