@@ -373,3 +373,47 @@ def test_two_processes_claiming_at_once_never_take_the_same_reminder(database_ur
         repository.engine.dispose()
     ids = [c.id for c in claimed[0] + claimed[1]]
     assert len(ids) == 6 and len(set(ids)) == 6
+
+
+# ------------------------------------------------ the whole app, served over HTTP
+def test_through_the_served_app_a_paused_person_is_nudged_and_the_reply_goes_on(database_url, clock,
+                                                                                fake_twilio):
+    import httpx
+
+    from screening.app.dialogue_client import EngineDialogue
+    from screening.app.main import create_app
+    from screening.dialogue.engine import ScreeningEngine
+
+    from ..conftest import serve
+    from .conftest import PUBLIC_BASE_URL, inbound_form, signature_for
+    from .test_end_to_end import settled
+
+    settings = sms_settings(database_url, fake_twilio)
+    repository = make_repository(database_url)
+    app = create_app(settings, dialogue=EngineDialogue(ScreeningEngine(repository, clock=clock)), clock=clock)
+    replies = []
+    try:
+        with serve(app) as base, httpx.Client(base_url=base) as client:
+            def text(body: str) -> str:
+                sid = Phone.new_sid()
+                form = inbound_form(body, sid)
+                before = len(fake_twilio.sent)
+                response = client.post("/sms/twilio", data=form, headers={
+                    "X-Twilio-Signature": signature_for(f"{PUBLIC_BASE_URL}/sms/twilio", form)})
+                assert response.status_code == 200
+                assert fake_twilio.wait_until(lambda: settled(repository, fake_twilio, sid)), body
+                return "\n".join(m.body for m in fake_twilio.sent[before:])
+
+            for body in ("hi", "yes", "yes", "1", "11/3", "pause"):
+                replies.append(text(body))
+            before = len(fake_twilio.sent)
+            clock.now += timedelta(days=1, minutes=1)
+            assert app.state.reminders.send_due(clock.now) == 1
+            assert fake_twilio.wait_until(lambda: len(fake_twilio.sent) == before + 1)
+            nudge = fake_twilio.sent[-1].body
+            back = text("hi")
+    finally:
+        repository.engine.dispose()
+    assert "May we text you a reminder" in replies[1] and "we will text you a reminder" in replies[2]
+    assert "Please finish by December 18, 2026" in nudge and "REMINDERS OFF" in nudge
+    assert "Welcome back" in back and "What would help you most right now?" in back
