@@ -41,6 +41,7 @@ NUDGE_MIN_GAP = timedelta(days=1)            # two nudges closer than this: only
 CHECK_IN_AFTER_DAYS = 7
 CHECK_IN_SPACING = timedelta(days=1)
 CHECK_IN_TOP_NEEDS = 3
+CHECK_IN_GIVE_UP = timedelta(days=45)        # scheduled this long ago and still not sent: too late to ask
 SEND_FROM, SEND_UNTIL = time(9, 0), time(20, 0)
 DEADLINE_NUDGE_AT = time(10, 0)              # the before-the-deadline nudges go out at 10 AM
 DEADLINE_DAYS = 45
@@ -264,6 +265,8 @@ def decide(conn: Connection, claimed: Claimed, screening, *, now: datetime, has_
                                .where(m.referrals.c.id == claimed.referral_id)).scalar()
         if outcome:
             return Decision("skip", "answered")
+        if now - claimed.created_at > CHECK_IN_GIVE_UP:
+            return Decision("skip", "too_late")
     if screening.state.get("crisis") or conn.execute(
             select(conversation_holds.c.screening_id)
             .where(conversation_holds.c.screening_id == screening.id)).first():

@@ -178,3 +178,38 @@ def test_reminders_list_shows_id_kind_and_due_time_only(engine, repository, monk
     with pytest.raises(SystemExit) as refused:
         cli.main(["reminders", "list", "--due-before", "next tuesday"])
     assert refused.value.code == 2 and "not an ISO date-time" in capsys.readouterr().err
+
+
+def test_reminders_off_while_a_screener_holds_the_conversation_cancels_them_and_the_assistant_stays_quiet(
+        engine, repository, clock):
+    from sqlalchemy import insert
+
+    from screening.accounts import AccountStore
+    from screening.records.talkback_tables import conversation_holds
+
+    person = texting(engine, "hi", "yes", "yes", "1", "11/3")
+    with repository.transaction() as unit:
+        sam = AccountStore(unit.conn, unit.cipher).add("sam", "screener", "a long password for tests", clock.now)
+        case = unit.conn.execute(select(m.screenings.c.id)).scalar_one()
+        unit.conn.execute(insert(conversation_holds).values(screening_id=case, held_by=sam.id, held_at=clock.now,
+                                                            touched_at=clock.now))
+    assert person.send("REMINDERS OFF") == ""
+    assert {s for s, in schedule(repository, reminder_rows.c.status)} == {"cancelled"}
+
+
+def test_a_check_in_that_could_not_go_out_for_weeks_is_dropped_not_sent_late(engine, repository, clock):
+    person = texting(engine, "hi", "yes", "yes", "1", "11/3", "I need food")
+    finish(person, town="02118")
+    with repository.transaction() as unit:
+        case = unit.conn.execute(select(m.screenings.c.id)).scalar_one()
+        screening = unit.screening(case)
+        screening.state["crisis"] = {"kind": "self_harm", "stage": "asked"}      # support never ended
+        unit.save_screening(screening)
+    for days in (8, 30, 46):
+        clock.now = datetime(2026, 11, 24, 15, 0) + timedelta(days=days)
+        with repository.transaction() as unit:
+            [claimed] = reminders.claim_due(unit.conn, "worker", clock.now, 10)
+            decision = reminders.decide(unit.conn, claimed, unit.screening(case), now=clock.now,
+                                        has_deadline=True, opted_out_by_sms=False)
+            reminders.wait(unit.conn, claimed.id, clock.now)
+        assert decision.action == ("skip" if days == 46 else "wait"), days
