@@ -213,3 +213,14 @@ def test_a_check_in_that_could_not_go_out_for_weeks_is_dropped_not_sent_late(eng
                                         has_deadline=True, opted_out_by_sms=False)
             reminders.wait(unit.conn, claimed.id, clock.now)
         assert decision.action == ("skip" if days == 46 else "wait"), days
+
+
+def test_a_voluntary_nudge_names_no_deadline_and_a_fine_waiver_one_names_the_date():
+    from screening.dialogue.catalog import Catalog
+    from screening.dialogue.reminder_words import reminder_text
+
+    voluntary = reminder_text(Catalog(VOLUNTARY), "en", "nudge", deadline=None)
+    assert "finish" not in voluntary.replace("before finishing", "") and "45 days" not in voluntary
+    assert "REMINDERS OFF" in voluntary
+    dated = reminder_text(Catalog(), "es", "nudge", deadline=date(2026, 12, 18))
+    assert "termine a más tardar el 18 de diciembre de 2026" in dated and "RECORDATORIOS NO" in dated
