@@ -17,6 +17,7 @@ from .crisis_flags import crisis_kind, flag_words, kind_words, step_words, waiti
 from .crypto import TextCipher
 from .instrument import Instrument, default_instrument
 from .needs import NEED_CATEGORIES
+from .reminders import of_screening
 from .records import models as m
 from .records.console_tables import case_notes, case_reviews, console_accounts
 from .records.sms_tables import phone_hash_of, sms_conversations
@@ -300,6 +301,7 @@ class CaseDetail:
     referrals: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
     contact: str | None = None     # how the person asked to be reached, decrypted for this view
+    reminders: list = field(default_factory=list)   # scheduled and sent (screening/reminders.py)
 
 
 def contact_detail(conn: Connection, cipher: TextCipher, screening) -> str | None:
@@ -372,6 +374,7 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
         notes=[{"author": names.get(r.author_id, "?"), "at": r.created_at, "text": cipher.decrypt(r.text_enc)}
                for r in conn.execute(select(case_notes).where(by_screening(case_notes)).order_by(case_notes.c.id))],
         contact=contact_detail(conn, cipher, screening),
+        reminders=of_screening(conn, screening_id),
     )
 
 

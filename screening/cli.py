@@ -16,6 +16,8 @@
   screening users end-sessions USERNAME     sign the account out everywhere
   screening audit verify                    check the audit log's hash chain
   screening purge --older-than DAYS         delete screenings past retention, keep counts
+  screening reminders list [--json] [--due-before ISO-DATETIME]
+                                            what is scheduled: screening id, kind, due time (no personal details)
 """
 from __future__ import annotations
 
@@ -303,6 +305,35 @@ def _purge(args) -> int:
     return 0
 
 
+def _due_before(text: str):
+    """An ISO date or date-time; a time without a zone is UTC, as every stored time is."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time like 2026-12-01T09:00:00Z") from None
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _reminders_list(args) -> int:
+    from . import reminders
+
+    repository = build_repository()
+    with repository.transaction() as unit:
+        waiting = reminders.scheduled(unit.conn, args.due_before)
+    for each in waiting:
+        due = each.due_at.isoformat() + "Z"
+        if args.json:
+            print(json.dumps({"screening_id": each.screening_id, "kind": each.kind, "due_at": due,
+                              "status": each.status}, sort_keys=True))
+        else:
+            print(f"{due}  {each.kind:<8}  {each.screening_id}  {each.status}")
+    if not args.json:
+        print(f"{len(waiting)} reminder(s) scheduled", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="screening", description="Needs-screening intake assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -365,6 +396,15 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS",
                        help="screenings whose last activity is older than DAYS days")
     purge.set_defaults(run=_purge)
+
+    reminders = commands.add_parser("reminders", help="reminders and check-ins").add_subparsers(
+        dest="reminders_command", required=True)
+    reminders_list = reminders.add_parser(
+        "list", help="what is scheduled, soonest first: screening id, kind, due time (no personal details)")
+    reminders_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    reminders_list.add_argument("--due-before", type=_due_before, metavar="ISO-DATETIME",
+                                help="only those due before this time (UTC unless a zone is given)")
+    reminders_list.set_defaults(run=_reminders_list)
     return root
 
 

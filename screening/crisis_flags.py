@@ -61,6 +61,9 @@ def flag_words(kind: str, reason: str | None) -> str:
         return kind_words(reason)
     if kind == "person_requested":
         return PERSON_REQUESTED_WORDS.get(reason or "", "Asked to talk with a person")
+    if kind == "referral_follow_up":
+        return {"not_reached": "Check-in: could not reach the referral",
+                "other_help": "Check-in: needs other help"}.get(reason or "", "Check-in: follow up")
     return f"{kind.replace('_', ' ')}: {(reason or '').replace('_', ' ')}"
 
 

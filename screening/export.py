@@ -14,9 +14,6 @@ from .instrument import Instrument, default_instrument
 from .records import models as m
 from .records.repository import Unit
 
-# The check-in outcome of a referral, once the referrals table has it (read only when it does).
-_OUTCOME_COLUMNS = tuple(c for c in ("outcome", "outcome_at") if c in m.referrals.c)
-
 
 def _iso(value: date | datetime | None) -> str | None:
     if value is None:
@@ -95,12 +92,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
 def _referral(r) -> dict[str, Any]:
     entry = {"need": r.need, "rank": r.rank, "service_id": r.service_id, "location_id": r.location_id,
              "name": r.name, "town": r.town, "phone": r.phone, "miles": r.miles, "reason": r.reason,
-             "shown_at": _iso(r.shown_at)}
-    values = r._mapping
-    if "outcome" in _OUTCOME_COLUMNS:
-        entry["outcome"] = values["outcome"]
-    if "outcome_at" in _OUTCOME_COLUMNS:
-        entry["outcome_at"] = _iso(values["outcome_at"])
+             "shown_at": _iso(r.shown_at), "outcome": r.outcome, "outcome_at": _iso(r.outcome_at)}
     return entry
 
 

@@ -179,7 +179,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
 LEXICON_LANGUAGES = ("en", "es")
 
 COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
-            "english", "spanish", "more", "town", "bot_question")
+            "english", "spanish", "more", "town", "bot_question", "reminders_off", "reminders_on")
 
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
 FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by

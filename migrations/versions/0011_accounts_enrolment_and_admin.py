@@ -8,7 +8,7 @@ signed with SECRET_KEY; `audit_head.legacy_events` records how many, so they kee
 verifying and no later event can pass as one of them.
 
 Revision ID: 0011
-Revises: 0009 (to be re-pointed at 0010 when the reminders migration lands)
+Revises: 0010
 Create Date: 2026-12-02 16:00:00
 """
 from alembic import op
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

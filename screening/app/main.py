@@ -20,6 +20,7 @@ from .context import AppContext, Feature
 from .crisis_alerts import crisis_alert_feature
 from .dialogue_client import DialogueClient, RasaDialogue
 from .metrics import metrics_feature
+from .reminders import reminder_sender, reminders_feature
 from .review import review_feature
 from .security_headers import SecurityHeaders
 from .talkback import Talkback, talkback_feature
@@ -57,9 +58,10 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
                          dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock,
                          program=program or load_program())
     talk = Talkback(context)
+    reminders = reminder_sender(context)
     features: list[Feature] = [sms_feature(context), web_chat_feature(context), review_feature(context, talk),
                                metrics_feature(context), crisis_alert_feature(context),
-                               talkback_feature(context, talk)]
+                               talkback_feature(context, talk), reminders_feature(context, reminders)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -80,4 +82,5 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
                     exception_handlers={404: not_found, 500: server_error})
     app.state.context = context
     app.state.talkback = talk       # its worker's round, for tests that move the clock
+    app.state.reminders = reminders     # the reminder worker's round, likewise
     return app

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import interpret, need_words
+from .. import interpret, need_words, reminders
 from ..clock import utc_now
 from ..crisis import CrisisReading, read_crisis, read_safety_reply
 from ..config import DEFAULT_PUBLIC_BASE_URL
@@ -51,17 +51,26 @@ from .catalog import Catalog
 from .reading import command_from_intent, option_named_over_command, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .directory_referrals import DirectoryReferrals
+from .reminder_words import finish_by
 from .summary import ReferralSource, referral_lines, summary_needs, summary_replies
 
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 # One clock: the deadline is 45 days from the date on the ticket (see Turn.closing_day).
-DEADLINE_DAYS = 45
+DEADLINE_DAYS = reminders.DEADLINE_DAYS
 
 LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
 CONTACT_OPTIONS = ("text", "call", "email", "none")
 AFTER_SUMMARY_COMMANDS = {"more", "town"}
 # Steps the person cannot go back to with BACK.
-NOT_REVISITED = {"consent", "language"}
+NOT_REVISITED = {"consent", "reminders", "language"}
+REMINDER_COMMANDS = ("reminders_on", "reminders_off")
+# The check-in a week after completion: "1 Yes 2 No 3 I need other help".
+CHECK_IN_ANSWERS = (
+    ("reached", 1, ("yes", "si", "sí", "i did", "i reached them", "i was able to", "pude", "sí pude")),
+    ("not_reached", 2, ("no", "i could not", "i couldn't", "no pude", "not yet", "todavía no")),
+    ("other_help", 3, ("i need other help", "other help", "need other help", "something else",
+                       "necesito otra ayuda", "otra ayuda", "otra cosa")),
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -161,11 +170,12 @@ class Turn:
             self.instrument, needs=self.needs, answers=self.option_sets(), state=self.state,
             ask_language=not self.state.get("language_chosen_early"),
             ask_contact_detail=bool(self.state.get("ask_contact_detail")),
-            ask_citation=self.engine.program.has_deadline)
+            ask_citation=self.engine.program.has_deadline, ask_reminders=self.row.channel == "sms")
 
     def save(self, message_key: str, replies: list[Reply]) -> None:
         self.row.updated_at = self.now
         self.unit.save_screening(self.row)
+        self.keep_reminders_true()
         turn_id = self.unit.save_turn(self.participant_id, message_key, self.row.id,
                                       [r.as_dict() for r in replies], self.now)
         channel = self.incoming.channel
@@ -183,6 +193,8 @@ class Turn:
             danger = self.read_danger()
             for kind in (danger.kinds or (danger.kind or "self_harm",)) if danger.imminent else ():
                 self.flag("crisis", kind)
+            if interpret.detect_command(self.text, self.lang) == "reminders_off":
+                self.set_reminders(False)       # at once, even now; the screener sees it in the transcript
             return self.replies
         if self.row is None:
             self.start()
@@ -228,6 +240,11 @@ class Turn:
     def dispatch(self) -> None:
         """The message read in context, once no danger holds it (see the module docstring)."""
         command = interpret.detect_command(self.text, self.lang)
+        if command in REMINDER_COMMANDS:
+            self.reminders_command(command)
+            return
+        if self.row.step == "done" and command is None and self.check_in_answer():
+            return          # an answer to the check-in, even after the screening's window closed
         if self.window_over():
             self.after_window(command)
             return
@@ -249,6 +266,8 @@ class Turn:
         elif self.row.step == "done":
             self.after_completion(command)
         elif self.row.status in ("paused", "stopped") and self.row.consent is not False:
+            self.resume(command)
+        elif self.back_after_a_nudge():
             self.resume(command)
         elif command:
             self.command(command)
@@ -298,10 +317,7 @@ class Turn:
         its start. A voluntary program has no deadline; an old screening still closes
         after DEADLINE_DAYS, so a person can start a new one, and nothing says when.
         """
-        started = self.row.started_at.replace(tzinfo=timezone.utc).astimezone(PROGRAM_TIMEZONE).date()
-        if self.row.deadline and not self.state.get("late"):
-            return self.row.deadline
-        return started + timedelta(days=DEADLINE_DAYS)
+        return reminders.closing_day(self.row.started_at, self.row.deadline, bool(self.state.get("late")))
 
     def window_over(self) -> bool:
         """Past the closing day: this screening is closed, a new one may start."""
@@ -309,12 +325,7 @@ class Turn:
 
     def finish_by(self) -> str:
         """When to finish, for the messages: the date when known, else 45 days from the ticket."""
-        if self.row.deadline and self.state.get("late"):
-            return self.catalog.say(self.lang, "finish_by.late")
-        if self.row.deadline:
-            return self.catalog.say(self.lang, "finish_by.date",
-                                    deadline=self.catalog.long_date(self.lang, self.row.deadline))
-        return self.catalog.say(self.lang, "finish_by.ticket")
+        return finish_by(self.catalog, self.lang, self.row.deadline, bool(self.state.get("late")))
 
     def after_window(self, command: str | None) -> None:
         done = self.row.step == "done"
@@ -418,6 +429,69 @@ class Turn:
     def flag(self, kind: str, reason: str) -> None:
         self.unit.add_flag(self.row.id, kind, reason, self.now, step=self.row.step)
 
+    # ------------------------------------------------------------- reminders
+    def set_reminders(self, wanted: bool) -> None:
+        """Yes or no to reminders (screening/reminders.py); no withdraws everything scheduled at once."""
+        self.row.reminders_opt_in = wanted
+        if not wanted:
+            reminders.cancel(self.unit.conn, self.row.id, "reminders_off", self.now)
+
+    def reminders_command(self, command: str) -> None:
+        """REMINDERS ON / REMINDERS OFF, any time; at the question itself it is the answer."""
+        if self.row.step == "reminders":
+            self.on_reminders_said("yes" if command == "reminders_on" else "no")
+            return
+        self.set_reminders(command == "reminders_on")
+        self.say("reminders.turned_on" if command == "reminders_on" else "reminders.turned_off")
+        if self.row.step != "done" and self.row.status == "started" and not self.window_over():
+            self.prompt(self.row.step)
+
+    def back_after_a_nudge(self) -> bool:
+        """The person's first message since a nudge: go on where they left off, whatever it says."""
+        return bool(self.row.reminders_opt_in) and self.row.step != "done" and \
+            reminders.nudged_since(self.unit.conn, self.row.id, self.row.updated_at)
+
+    def check_in_answer(self) -> bool:
+        """The answer to a check-in ("Were you able to reach ...? 1 Yes 2 No 3 I need other help"):
+        stored with the referral; no or other help flags the case and offers the next place."""
+        open_check_in = reminders.open_check_in(self.unit.conn, self.row.id)
+        if open_check_in is None:
+            return False
+        referral_id, need, _name = open_check_in
+        choices = [OptionChoice(outcome, number, phrases) for outcome, number, phrases in CHECK_IN_ANSWERS]
+        outcome = interpret.match_single(self.text, choices, self.lang)
+        if outcome is None:
+            said = self.intent_yes_no()
+            outcome = {"yes": "reached", "no": "not_reached"}.get(said or "")
+        if outcome is None:
+            return False
+        reminders.record_outcome(self.unit.conn, referral_id, outcome, self.now)
+        self.say(f"reminders.{outcome}")
+        if outcome != "reached":
+            self.flag("referral_follow_up", outcome)
+            self.next_referral_for(need)
+        return True
+
+    def next_referral_for(self, need: str) -> None:
+        """As MORE does, for the one need the check-in asked about."""
+        shown = self.unit.shown_referrals(self.row.id)
+        found = self.find_referrals([need], self.referral_place(), skip=[key for _, key in shown])
+        if not found:
+            self.say("reminders.next_none", need=self.catalog.need_label(self.lang, need).lower())
+            return
+        self.unit.add_referrals(self.row.id, found, self.now)
+        self.replies += referral_lines(self.catalog, self.lang, found, "more_for")
+
+    def keep_reminders_true(self) -> None:
+        """After the turn, the schedule follows the screening (moved on, finished, stopped)."""
+        row = self.row
+        if row.reminders_opt_in is not True:
+            return
+        reminders.after_turn(self.unit.conn, reminders.ScreeningFacts(
+            id=row.id, status=row.status, consent=row.consent, opted_in=row.reminders_opt_in,
+            started_at=row.started_at, completed_at=row.completed_at, deadline=row.deadline,
+            late=bool(row.state.get("late")), has_deadline=self.engine.program.has_deadline), self.now)
+
     # ---------------------------------------------------------------- crisis
     def crisis(self, danger: CrisisReading) -> None:
         """The right help first for this kind of crisis, a flag for staff, then "are you safe?"."""
@@ -467,6 +541,11 @@ class Turn:
         if command in ("pause", "stop"):
             self.row.status = "paused" if command == "pause" else "stopped"
             self.say("crisis_pause")
+            return
+        if command in REMINDER_COMMANDS:
+            self.set_reminders(command == "reminders_on")
+            self.say("reminders.turned_on" if command == "reminders_on" else "reminders.turned_off")
+            self.say(f"crisis_safety_ask.{kind}" if stage != "check" else "crisis_check")
             return
         if command == "human":
             self.flag("person_requested", "asked")
@@ -595,6 +674,8 @@ class Turn:
                 self.replies += [Reply(p) for p in self.catalog.paragraphs(self.lang, "welcome", keep_for=keep_for)]
                 self.state["welcomed"] = True
             self.say("consent_ask")
+        elif kind == "reminders":
+            self.say("reminders.ask")
         elif kind == "language":
             self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS),
                      footer=self.catalog.say(self.lang, "reply_single", count=len(LANGUAGE_OPTIONS)))
@@ -696,6 +777,9 @@ class Turn:
             self.say("consent_explain")
             self.say("consent_reask")
             return
+        if kind == "reminders":
+            self.on_reminders_said("no")
+            return
         if kind == "item":
             self.store_answer(self.instrument.item(name), (), None, skip_reason=how)
         elif kind == "permission":
@@ -714,6 +798,10 @@ class Turn:
                "needs": "why_needs", "needs_rank": "why_needs", "location": "why_location",
                "location_choice": "why_location", "contact": "why_contact", "contact_detail": "why_contact",
                "permission": "why_block"}.get(kind, "why_default")
+        if kind == "reminders":
+            self.say("reminders.why")
+            self.prompt("reminders")
+            return
         self.say(key)
         if kind == "consent":
             self.say("consent_reask")
@@ -762,7 +850,7 @@ class Turn:
             return
         if kind == "item":
             hint = self.item_footer(self.instrument.item(name))
-        elif kind in ("permission",):
+        elif kind in ("permission", "reminders"):
             hint = self.catalog.say(self.lang, "reply_yes_no")
         elif kind in ("language", "contact"):
             hint = self.catalog.say(self.lang, "reply_single", count=len(
@@ -776,7 +864,8 @@ class Turn:
         """Read the message as the answer the current step expects; False when it is not one."""
         kind, _, name = self.row.step.partition(":")
         handler = {
-            "consent": self.on_consent, "language": self.on_language, "citation": self.on_citation,
+            "consent": self.on_consent, "reminders": self.on_reminders, "language": self.on_language,
+            "citation": self.on_citation,
             "needs": self.on_needs, "needs_rank": self.on_needs_rank, "permission": self.on_permission,
             "item": self.on_item, "item_text": self.on_item_text, "location": self.on_location,
             "location_choice": self.on_location_choice, "contact": self.on_contact,
@@ -798,6 +887,18 @@ class Turn:
             self.say("declined_return")
             return True
         return False
+
+    def on_reminders(self, _name: str) -> bool:
+        said = self.intent_yes_no()
+        if said is None:
+            return False
+        self.on_reminders_said(said)
+        return True
+
+    def on_reminders_said(self, said: str) -> None:
+        self.set_reminders(said == "yes")
+        self.say("reminders.said_yes" if said == "yes" else "reminders.said_no")
+        self.advance()
 
     def on_language(self, _name: str) -> bool:
         choices = [OptionChoice(code, n, (label, code)) for n, (code, label) in enumerate(LANGUAGE_OPTIONS, 1)]

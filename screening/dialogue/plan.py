@@ -1,7 +1,8 @@
 """The order of the conversation, derived from what the person has told us.
 
 A step is a short string stored with the screening:
-  consent, language, citation (fine-waiver programs only), needs, needs_rank,
+  consent, reminders (by text only: may we remind you?), language,
+  citation (fine-waiver programs only), needs, needs_rank,
   permission:<block>, item:<item>, item_text:<item>,
   location, location_choice, contact, contact_detail, done
 
@@ -50,9 +51,13 @@ def block_steps(instrument: Instrument, block: Block, answers: Mapping[str, tupl
 
 
 def steps(instrument: Instrument, *, needs: Sequence[str], answers: Mapping[str, tuple[str, ...]],
-          state: Mapping, ask_language: bool, ask_contact_detail: bool, ask_citation: bool = True) -> list[str]:
-    """The whole path. `ask_citation` is False in a voluntary program: no ticket, no deadline."""
+          state: Mapping, ask_language: bool, ask_contact_detail: bool, ask_citation: bool = True,
+          ask_reminders: bool = False) -> list[str]:
+    """The whole path. `ask_citation` is False in a voluntary program: no ticket, no deadline.
+    `ask_reminders` for a screening by text: reminders are texted."""
     path = ["consent"]
+    if ask_reminders:
+        path.append("reminders")
     if ask_language:
         path.append("language")
     if ask_citation:
@@ -94,6 +99,8 @@ def parent_step(step: str) -> str:
 def next_step(path: Sequence[str], current: str) -> str:
     if current not in path:
         current = parent_step(current)
+    if current == "reminders" and current not in path:
+        current = "consent"
     if current == "citation" and current not in path:
         # The program became voluntary while this person was at the date question.
         current = "language" if "language" in path else "consent"

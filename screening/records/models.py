@@ -52,6 +52,9 @@ screenings = Table(
     Column("started_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("completed_at", DateTime, nullable=True),
+    # May we remind this person (screening/reminders.py)? None: not asked; they change it any
+    # time with REMINDERS ON / REMINDERS OFF.
+    Column("reminders_opt_in", Boolean, nullable=True),
 )
 
 answers = Table(
@@ -146,6 +149,9 @@ referrals = Table(
     Column("miles", Float, nullable=True),
     Column("reason", Text, nullable=False),                # as the person read it
     Column("shown_at", DateTime, nullable=False),
+    # What the person said at the check-in a week later: reached, not_reached, other_help.
+    Column("outcome", String(16), nullable=True),
+    Column("outcome_at", DateTime, nullable=True),
 )
 
 # One row per incoming message, keyed by the channel's message id: a message
@@ -166,4 +172,4 @@ turns = Table(
 
 
 # The app's tables live beside the core's, one module per part of the app, on this metadata.
-from . import console_tables, sms_tables, talkback_tables, web_tables  # noqa: E402,F401
+from . import console_tables, reminder_tables, sms_tables, talkback_tables, web_tables  # noqa: E402,F401

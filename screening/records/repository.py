@@ -51,10 +51,11 @@ class ScreeningRow:
     updated_at: datetime
     completed_at: datetime | None
     contact_detail_enc: bytes | None = field(default=None, repr=False)
+    reminders_opt_in: bool | None = None     # may we remind them (None: not asked yet)
 
     _COLUMNS = ("status", "consent", "language", "channel", "step", "state", "citation_date", "deadline",
                 "location_zip", "location_town", "contact_preference", "completion_code",
-                "updated_at", "completed_at", "contact_detail_enc")
+                "updated_at", "completed_at", "contact_detail_enc", "reminders_opt_in")
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._COLUMNS}

@@ -15,6 +15,8 @@ def screen(engine: ScreeningEngine, sender: str, *, needs: str = "skip", before:
     person = Person(engine, sender=sender, channel=channel)
     person.send("hi")
     person.send("yes")
+    if channel == "sms":
+        person.send("no")           # no reminders
     person.send(language_reply)
     for text in before:
         person.send(text)

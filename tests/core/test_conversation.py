@@ -32,10 +32,15 @@ def exported(repository):
         return list(screening_records(unit))
 
 
-def start(person: Person, language_reply: str = "1") -> None:
+def start(person: Person, language_reply: str = "1", reminders: str = "no") -> None:
+    """Consent and the language; by text, the reminders question in between (`reminders` answers it)."""
     assert "needs check" in person.send("hi")
     assert "Question" not in person.last
-    assert "Which language" in person.send("yes")
+    reply = person.send("yes")
+    if person.channel == "sms":
+        assert "May we text you a reminder if you stop before finishing?" in reply
+        reply = person.send(reminders)
+    assert "Which language" in reply
     person.send(language_reply)
 
 

@@ -69,7 +69,8 @@ def test_after_the_window_the_person_is_told_how_to_start_over_and_can(engine, r
     assert "45 days from the date on your ticket are over" in person.send("what")   # anything but yes: told again
     reply = person.send("yes")
     assert "start a new needs check" in reply and "needs check for your drug possession ticket" in reply
-    assert "What date is on your ticket" in person.send("yes")    # consent; their language is kept
+    assert "May we text you a reminder" in person.send("yes")    # consent; asked again for the new one
+    assert "What date is on your ticket" in person.send("no")     # their language is kept
     records = exported(repository)
     assert len(records) == 2
     old, new = records

@@ -44,7 +44,8 @@ def test_the_app_reaches_rasa_and_gets_buttons_for_the_web_and_numbers_for_sms(a
     web = _send(rasa_url, web_sender, "yes", "web")
     assert [(b.title, b.payload) for m in web for b in m.buttons] == [("English", "1"), ("Español", "2")]
     _send(rasa_url, sms_sender, "hi", "sms")
-    language = next(message for message in _send(rasa_url, sms_sender, "yes", "sms") if message.buttons)
+    _send(rasa_url, sms_sender, "yes", "sms")                        # consent; then "may we remind you?"
+    language = next(message for message in _send(rasa_url, sms_sender, "no", "sms") if message.buttons)
     # On SMS the options are numbered in the text itself, so a basic phone shows them.
     assert "1 English\n2 Español" in language.text
 

@@ -82,7 +82,8 @@ def next_answer(reply: str) -> str:
 
 def test_a_whole_screening_by_text_through_rasa_with_a_stop_and_start_on_the_way(texting):
     assert "needs check" in texting.text("hi")
-    assert "Which language" in texting.text("yes")
+    assert "May we text you a reminder" in texting.text("yes")
+    assert "Which language" in texting.text("no")
     assert "What date is on your ticket" in texting.text("1")
     assert "What would help you most" in texting.text("skip")
     reply = texting.text("1")

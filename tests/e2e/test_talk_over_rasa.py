@@ -43,7 +43,8 @@ def test_take_over_reply_and_hand_back_through_rasa(stack):
     running, fake, repository = stack
     phone = Texter(running.app_url, repository, fake, timeout=60)
     assert "needs check" in phone.text("hi")
-    assert "Which language" in phone.text("yes")
+    assert "May we text you a reminder" in phone.text("yes")
+    assert "Which language" in phone.text("no")
     assert "What date is on your ticket" in phone.text("1")
     assert "want to talk to a person" in phone.text("PERSON")
     case_id = only_screening(repository)

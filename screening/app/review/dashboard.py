@@ -9,6 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...program_figures import program_figures
+from ...reminder_figures import reminder_figures
+from ...reminders import OUTCOME_WORDS
 from .web import Console, Staff, guarded, render
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_AREA = 22, 8, 150, 300
@@ -51,9 +53,12 @@ class Dashboard:
     async def page(self, request: Request, staff: Staff, form) -> Response:
         with self.console.transaction() as unit:
             figures = program_figures(unit.conn)
+            reminded = reminder_figures(unit.conn)
             self.console.audit(unit, staff, "dashboard.view")
         charts = [bar_chart("funnel", "Screenings: started, consented, completed", figures.funnel),
                   bar_chart("needs", "Needs people named", figures.needs),
                   bar_chart("languages", "Languages", figures.languages),
-                  bar_chart("channels", "Channels", figures.channels)]
-        return render("dashboard.html", staff=staff, charts=charts, figures=figures)
+                  bar_chart("channels", "Channels", figures.channels),
+                  bar_chart("finished-by-day", "Completed, by days since start", reminded.finished_by_day)]
+        return render("dashboard.html", staff=staff, charts=charts, figures=figures, reminded=reminded,
+                      outcomes=OUTCOME_WORDS)

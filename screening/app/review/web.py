@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ... import audit
 from ...accounts import AccountStore, may
 from ...crypto import pseudonym
+from ...reminders import KIND_WORDS, OUTCOME_WORDS
 from ...staff_sessions import ACTIVE, SESSIONS, SessionStore, csrf_token
 from ..context import AppContext
 from ..request_body import BodyRefused, read_form
@@ -33,6 +34,8 @@ templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoes
 templates.globals["may"] = may
 templates.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 templates.filters["label"] = lambda value: str(value or "").replace("_", " ")
+templates.globals["reminder_kinds"] = KIND_WORDS
+templates.globals["outcome_words"] = OUTCOME_WORDS
 
 
 def render(name: str, status: int = 200, **values) -> HTMLResponse:

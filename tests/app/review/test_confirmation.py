@@ -36,7 +36,7 @@ def texting_person(console, opted_out: bool = False) -> Person:
             phone_hash=phone_hash, phone_enc=unit.cipher.encrypt(PHONE), opted_out=opted_out,
             created_at=console.clock.now))
     person = Person(console.person_engine(), sender=sms_sender_id(phone_hash), channel="sms")
-    for text in ("hi", "yes", "1", "11/3", "skip"):
+    for text in ("hi", "yes", "no", "1", "11/3", "skip"):
         person.send(text)
     assert "We will send you a text when it is confirmed" in finish(person, contact="1")
     return person

@@ -40,6 +40,7 @@ def at_the_ticket_date(console) -> str:
     phone = console.phone
     phone.text("hi")
     phone.text("yes")
+    phone.text("no")                # no reminders
     assert "What date is on your ticket" in phone.text("1")
     reply = phone.text("PERSON")
     assert "want to talk to a person" in reply and "What date is on your ticket" in reply
@@ -216,7 +217,7 @@ def test_a_message_sent_while_held_survives_a_restart_and_is_never_answered(data
     async def scenario():
         async with gateway_client(first) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1"):
+            for text in ("hi", "yes", "no", "1"):
                 await phone.text(text)
                 await first.inbox.drain()
             with first.store.repository.transaction() as unit:

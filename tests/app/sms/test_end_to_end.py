@@ -17,7 +17,8 @@ from .conftest import PHONE, Phone, inbound_form, signature_for, sms_settings, P
 
 # (what the person texts, what the reply must contain)
 SCREENING_BY_SMS = [
-    ("hi", "needs check"), ("yes", "Which language"), ("1", "What date is on your ticket"),
+    ("hi", "needs check"), ("yes", "May we text you a reminder"), ("no", "Which language"),
+    ("1", "What date is on your ticket"),
     ("11/3", "December 18, 2026"), ("I need somewhere to stay and help with my court stuff", "Which matters most"),
     ("2 1", "legal help with any of these"), ("1 2", "living situation"), ("3", "Think about the place you live"),
     ("none", ""), ("sometimes", ""), ("never true", ""), ("no", ""), ("no", ""), ("very hard", ""),

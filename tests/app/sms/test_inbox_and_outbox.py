@@ -46,7 +46,7 @@ def test_one_persons_messages_are_answered_in_arrival_order(database_url, clock,
     async def scenario():
         async with gateway_client(gateway) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1"):          # all arrive before the worker runs
+            for text in ("hi", "yes", "no", "1"):          # all arrive before the worker runs
                 await phone.text(text)
             await gateway.inbox.drain()
             await gateway.outbox.run_once()
@@ -78,7 +78,7 @@ def test_429_is_retried_after_retry_after_and_later_messages_wait(database_url, 
 
     asyncio.run(scenario())
     bodies = fake_twilio.bodies()
-    assert "needs check" in bodies[0] and "Which language" in bodies[-1]
+    assert "needs check" in bodies[0] and "May we text you a reminder" in bodies[-1]
     first = outbox_rows(gateway)[0]
     assert first["attempts"] == 2 and first["status"] == "sent" and first["twilio_sid"].startswith("SM")
 
@@ -253,7 +253,7 @@ def test_when_the_dialogue_is_down_the_message_waits_and_is_retried_with_the_sam
     asyncio.run(scenario())
     assert down.calls[0] == down.calls[1] == down.calls[2]
     bodies = fake_twilio.bodies()
-    assert "needs check" in bodies[0] and "Which language" in bodies[-1]
+    assert "needs check" in bodies[0] and "May we text you a reminder" in bodies[-1]
     with gateway.store.repository.transaction() as unit:
         first = unit.conn.execute(select(sms_inbox).order_by(sms_inbox.c.id)).mappings().first()
     assert first["attempts"] == 3 and first["last_error"] == "Rasa answered 503"
@@ -286,7 +286,7 @@ def test_each_outgoing_message_fits_and_records_its_segments(sqlite_url, clock, 
     async def scenario():
         async with gateway_client(gateway) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1", "skip", "skip"):
+            for text in ("hi", "yes", "no", "1", "skip", "skip"):
                 await exchange(gateway, phone, fake_twilio, text)
 
     asyncio.run(scenario())

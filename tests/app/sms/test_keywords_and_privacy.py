@@ -35,7 +35,7 @@ def test_stop_mid_screening_then_a_message_sends_nothing_and_start_resumes(datab
     async def scenario():
         async with gateway_client(gateway) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1"):
+            for text in ("hi", "yes", "no", "1"):
                 await exchange(gateway, phone, fake_twilio, text)
             assert await exchange(gateway, phone, fake_twilio, "Stop") == []
             assert await exchange(gateway, phone, fake_twilio, "11/3") == []
@@ -46,11 +46,11 @@ def test_stop_mid_screening_then_a_message_sends_nothing_and_start_resumes(datab
 
     after_start = asyncio.run(scenario())
     assert "Your 45 days end on December 18, 2026" in " ".join(after_start)   # where they were: the ticket date
-    assert dialogue.texts == ["hi", "yes", "1", "11/3"]                      # keywords never reached it
+    assert dialogue.texts == ["hi", "yes", "no", "1", "11/3"]                      # keywords never reached it
     with gateway.store.repository.transaction() as unit:
         outcomes = unit.conn.execute(select(sms_inbox.c.outcome).order_by(sms_inbox.c.id)).scalars().all()
         conversation = unit.conn.execute(select(sms_conversations)).mappings().one()
-    assert outcomes == ["dialogue"] * 3 + ["opt_out", "ignored_opted_out", "ignored_opted_out", "opt_in",
+    assert outcomes == ["dialogue"] * 4 + ["opt_out", "ignored_opted_out", "ignored_opted_out", "opt_in",
                                            "dialogue"]
     assert conversation["opted_out"] is False
 
@@ -109,7 +109,7 @@ def test_the_sms_privacy_note_offers_the_web_chat_link(sqlite_url, clock, fake_t
     async def scenario():
         async with gateway_client(gateway) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1", "skip", "skip", "2", "1", "often true", "3", "no", "yes",
+            for text in ("hi", "yes", "no", "1", "skip", "skip", "2", "1", "often true", "3", "no", "yes",
                          "somewhat hard", "1", "2 4"):
                 received = await exchange(gateway, phone, fake_twilio, text)
                 if any("Is it OK to ask them?" in b for b in received):
@@ -128,7 +128,7 @@ def test_no_phone_number_or_message_body_is_kept_in_clear_or_logged(sqlite_url, 
     async def scenario():
         async with gateway_client(gateway) as client:
             phone = Phone(client)
-            for text in ("hi", "yes", "1", "skip", private):
+            for text in ("hi", "yes", "no", "1", "skip", private):
                 await exchange(gateway, phone, fake_twilio, text)
 
     with caplog.at_level(logging.DEBUG):
