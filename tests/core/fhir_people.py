@@ -42,6 +42,8 @@ def screen_fully(engine: ScreeningEngine, repository: Repository, sender: str, *
             break
         if kind == "consent":
             person.send(yes)
+        elif kind == "reminders":
+            person.send(yes)
         elif kind == "language":
             person.send("1" if language == "en" else "2")
         elif kind == "citation":
