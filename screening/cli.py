@@ -2,7 +2,7 @@
 
   screening db upgrade                      create or update the database schema
   screening export --format json|fhir       every screening, one JSON object per line
-  screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
+  screening keys                            print new ENCRYPTION_KEY, SECRET_KEY and INTERNAL_TOKEN lines for .env
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
   screening users add --role R --username N create a console account (prints the TOTP enrolment QR)
@@ -18,6 +18,7 @@ import sys
 
 from pathlib import Path
 
+from . import internal_token
 from .config import PROJECT_DIR, load_settings
 from .crypto import KeySettingError, new_encryption_key
 from .export import questionnaire_response, screening_records
@@ -89,6 +90,7 @@ def _directory_import(args) -> int:
 def _keys(args) -> int:
     print(f"ENCRYPTION_KEY={new_encryption_key()}")
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
+    print(f"INTERNAL_TOKEN={internal_token.new_token()}")
     return 0
 
 

@@ -37,6 +37,9 @@ class Settings:
     # A conversation a screener took over and then left untouched (no reply) this long goes back
     # to the assistant, with a note to the person, so no one waits in silence.
     hold_idle_minutes: int = 30
+    # Shared by the app, Rasa and the action server: the app presents it to Rasa's channel and
+    # Rasa to the action server (screening/internal_token.py); without it each refuses.
+    internal_token: str = ""
 
     @property
     def web_chat_url(self) -> str:
@@ -71,4 +74,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         metrics_token=os.environ.get("METRICS_TOKEN", ""),
         crisis_alert_webhook_url=(os.environ.get("CRISIS_ALERT_WEBHOOK_URL") or "").strip(),
         hold_idle_minutes=max(1, int(os.environ.get("HOLD_IDLE_MINUTES") or 30)),
+        internal_token=os.environ.get("INTERNAL_TOKEN", "").strip(),
     )
