@@ -148,8 +148,15 @@ def _purge(args) -> int:
     from .clock import utc_now
     from .retention import purge
 
+    from .config import rasa_tracker_db
+
+    settings = load_settings()
+    tracker = rasa_tracker_db()
+    # On PostgreSQL Rasa shares the database (purged with it); with SQLite it has its own file.
+    separate = not settings.database_url.startswith("postgresql") and tracker.exists()
     try:
-        report = purge(build_repository(), args.older_than, utc_now())
+        report = purge(build_repository(), args.older_than, utc_now(),
+                       rasa_tracker_url=f"sqlite:///{tracker}" if separate else None)
     except ValueError as exc:
         print(f"screening: {exc}", file=sys.stderr)
         return 2

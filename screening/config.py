@@ -10,6 +10,12 @@ from dotenv import load_dotenv
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'screening.db'}"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# Rasa's working memory when it does not share the database (SQLite set-up); RASA_TRACKER_DB moves it.
+DEFAULT_RASA_TRACKER_DB = PROJECT_DIR / "var" / "rasa_tracker.db"
+
+
+def rasa_tracker_db() -> Path:
+    return Path(os.environ.get("RASA_TRACKER_DB") or DEFAULT_RASA_TRACKER_DB)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write the endpoints file for a deployment from DATABASE_URL and REDIS_URL (see deploy/)."""
     import argparse
 
-    from .config import PROJECT_DIR, load_settings
+    from .config import load_settings, rasa_tracker_db
 
     parser = argparse.ArgumentParser(prog="python -m screening.rasa_endpoints", description=main.__doc__)
     parser.add_argument("--out", type=Path, required=True)
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     write_endpoints(args.out, action_port=5055, database_url=settings.database_url,
-                    sqlite_tracker=PROJECT_DIR / "var" / "rasa_tracker.db", redis_url=settings.redis_url,
+                    sqlite_tracker=rasa_tracker_db(), redis_url=settings.redis_url,
                     action_url=args.action_url)
     return 0
 

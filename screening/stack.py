@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import internal_token
-from .config import PROJECT_DIR, load_settings
+from .config import PROJECT_DIR, load_settings, rasa_tracker_db
 from .rasa_endpoints import LOCK_KEY_PREFIX, write_endpoints
 
 RASA_PORT = 5005
@@ -194,7 +194,7 @@ def main() -> int:
     if not settings.internal_token:
         print("INTERNAL_TOKEN is not set (add it: .venv/bin/screening keys); using a new one for this run.",
               file=sys.stderr)
-    env = stack_env(settings.database_url, var / "rasa_tracker.db", token=settings.internal_token or None)
+    env = stack_env(settings.database_url, rasa_tracker_db(), token=settings.internal_token or None)
     stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url),
                   app_port=settings.app_port)
     print("Starting the action server, Rasa and the app (about 30 seconds)...", flush=True)
