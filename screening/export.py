@@ -22,6 +22,12 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() + ("Z" if isinstance(value, datetime) else "")
 
 
+def _option_text(item, option_id: str, which: str) -> str | None:
+    """The option's English label or short label; None for an item or option this instrument lacks."""
+    option = next((o for o in item.options if o.id == option_id), None) if item is not None else None
+    return getattr(option, which)["en"] if option is not None else None
+
+
 def screening_records(unit: Unit, instrument: Instrument | None = None,
                       include_text: bool = False) -> Iterator[dict[str, Any]]:
     """One dict per screening, oldest first, in the export contract's shape."""
@@ -41,10 +47,12 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
                                    .where(m.answers.c.screening_id == screening_id)):
             texts[(r.item_id, r.version)] = unit.cipher.decrypt(r.free_text_enc)
     for item_id, answer in unit.current_answers(screening_id).items():
-        item = instrument.item(item_id)
+        # An answer an older instrument version stored may name an item or option this one has not:
+        # it is exported as stored, without the labels.
+        item = instrument.items.get(item_id)
         entry = {
             "option_ids": list(answer.option_ids),
-            "short_labels": [item.option(o).short["en"] for o in answer.option_ids],
+            "short_labels": [_option_text(item, o, "short") for o in answer.option_ids],
             "skipped": answer.skipped,
             "skip_reason": answer.skip_reason,
             "language": answer.language,
@@ -53,7 +61,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
             "answered_at": _iso(answer.answered_at),
             "times_changed": answer.version - 1,
         }
-        if item.loinc:
+        if item is not None and item.loinc:
             entry["loinc"] = item.loinc
         if include_text:
             entry["free_text"] = texts.get((item_id, answer.version))
@@ -98,19 +106,22 @@ def questionnaire_response(record: dict[str, Any], instrument: Instrument | None
     instrument = instrument or default_instrument()
     items = []
     for item_id, answer in record["answers"].items():
-        item = instrument.item(item_id)
-        entry: dict[str, Any] = {"linkId": item_id, "text": item.text["en"]}
-        if item.loinc:
+        item = instrument.items.get(item_id)
+        entry: dict[str, Any] = {"linkId": item_id}
+        if item is not None:
+            entry["text"] = item.text["en"]
+        if item is not None and item.loinc:
             entry["code"] = [{"system": "http://loinc.org", "code": item.loinc}]
         if answer["option_ids"]:
             entry["answer"] = [{"valueCoding": {
-                "system": f"urn:needs-screening:{instrument.id}:{item_id}",
-                "code": option_id,
-                "display": item.option(option_id).label["en"]}} for option_id in answer["option_ids"]]
+                "system": f"urn:needs-screening:{instrument.id}:{item_id}", "code": option_id,
+                **({"display": display} if (display := _option_text(item, option_id, "label")) else {})}}
+                for option_id in answer["option_ids"]]
         items.append(entry)
+    domains = {domain.id: domain for domain in instrument.domains}
     for domain_id, result in record["domains"].items():
-        domain = instrument.domain(domain_id)
-        if domain.loinc and result["score"] is not None:
+        domain = domains.get(domain_id)
+        if domain is not None and domain.loinc and result["score"] is not None:
             items.append({"linkId": f"{domain_id}_total", "code": [{"system": "http://loinc.org", "code": domain.loinc}],
                           "answer": [{"valueInteger": result["score"]}]})
     return {

@@ -47,8 +47,8 @@ def exported(repository) -> list[str]:
 
 @RUN
 @given(free_text=STORED, town=st.one_of(st.none(), STORED), item_id=st.text(min_size=1, max_size=32),
-       option_id=STORED, language=st.text(max_size=8))
-def test_export_never_raises_on_stored_text(screened, free_text, town, item_id, option_id, language):
+       option_id=STORED, language=st.text(max_size=8), domain=st.text(min_size=1, max_size=32))
+def test_export_never_raises_on_stored_text(screened, free_text, town, item_id, option_id, language, domain):
     with screened.transaction() as unit:
         conn = unit.conn
         first = conn.execute(select(m.answers.c.id).order_by(m.answers.c.id)).scalars().first()
@@ -57,6 +57,15 @@ def test_export_never_raises_on_stored_text(screened, free_text, town, item_id, 
         conn.execute(update(m.answers).where(m.answers.c.id == first).values(
             item_id=item_id, option_ids=[option_id], language=language))
         conn.execute(update(m.screenings).values(location_town=town))
+        scored = conn.execute(select(m.domain_results.c.screening_id, m.domain_results.c.domain)
+                              .order_by(m.domain_results.c.domain)).first()
+        taken = set(conn.execute(select(m.domain_results.c.domain)).scalars())
+        if scored and domain not in taken:
+            conn.execute(update(m.domain_results).where(m.domain_results.c.screening_id == scored.screening_id,
+                                                        m.domain_results.c.domain == scored.domain)
+                         .values(domain=domain, score=1))
+        else:
+            scored = None
     try:
         lines = exported(screened)
         assert lines and any(json.dumps(free_text, ensure_ascii=False)[1:-1] in line for line in lines)
@@ -64,3 +73,7 @@ def test_export_never_raises_on_stored_text(screened, free_text, town, item_id, 
         with screened.transaction() as unit:
             unit.conn.execute(update(m.answers).where(m.answers.c.id == first).values(
                 item_id=original["item_id"], option_ids=original["option_ids"], language=original["language"]))
+            if scored:
+                unit.conn.execute(update(m.domain_results).where(
+                    m.domain_results.c.screening_id == scored.screening_id, m.domain_results.c.domain == domain)
+                    .values(domain=scored.domain))
