@@ -15,15 +15,18 @@ import logging
 import os
 import random
 import string
+import traceback
 import tracemalloc
 from collections import Counter
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
 from screening.accounts import AccountStore, totp_code
+from screening.crisis_model import default_model
 from screening.dialogue.engine import ScreeningEngine
 from screening.records import migrate
 
@@ -36,7 +39,9 @@ REQUESTS = int(os.environ.get("FUZZ_REQUESTS") or 10_000)
 SEED = int(os.environ.get("FUZZ_SEED") or 20261202)
 BASE = "http://127.0.0.1:8000"
 AUTH_TOKEN = "fuzz-twilio-auth-token"
-PEAK_MEMORY_BYTES = 200 * 1024 * 1024
+WARM_UP = 300                        # requests before memory is traced: every lazy load has happened
+PEAK_MEMORY_BYTES = 16 * 1024 * 1024  # the most the app may hold at once beyond that, bodies included
+FLOOD_BYTES = 24 * 1024 * 1024
 VALIDATOR = RequestValidator(AUTH_TOKEN)
 
 WORDS = ["yes", "no", "1", "2", "skip", "why", "back", "pause", "STOP", "START", "HELP", "exit", "sí", "idk",
@@ -81,9 +86,17 @@ class Fuzzer:
         return self.text().encode("utf-8", "surrogatepass")
 
     def chunked(self, body: bytes):
+        """The body in chunks with no length declared; one time in ten, an endless-looking 24 MB
+        stream made as it is sent (the test holds none of it: what is held is the app's)."""
         size = self.rng.choice([1, 7, 1024, 65_536])
+        flood = self.rng.random() < 0.1
 
         async def chunks():
+            if flood:
+                piece = b"x" * 65_536
+                for _ in range(FLOOD_BYTES // len(piece)):
+                    yield piece
+                return
             for at in range(0, len(body), size):
                 yield body[at:at + size]
         return chunks()
@@ -92,6 +105,24 @@ class Fuzzer:
         return self.rng.choice(["application/x-www-form-urlencoded", "application/json", "text/plain",
                                 "multipart/form-data; boundary=xyz", "multipart/form-data", "application/xml",
                                 "", "application/x-www-form-urlencoded; charset=latin-1", "text/html; charset=utf-7"])
+
+    @staticmethod
+    def form_bytes(fields) -> bytes:
+        """A urlencoded body as a client that sends whatever it holds would (lone surrogates too)."""
+        items = fields.items() if isinstance(fields, dict) else fields
+        return urlencode(list(items), encoding="utf-8", errors="surrogatepass").encode("ascii")
+
+    @staticmethod
+    def segment(text: str) -> str:
+        return quote(text, safe="", encoding="utf-8", errors="surrogatepass")
+
+    @staticmethod
+    def header(text: str) -> bytes:
+        return text.encode("utf-8", "surrogatepass")
+
+    async def post_form(self, path: str, fields, headers: dict | None = None) -> httpx.Response:
+        return await self.client.post(path, content=self.form_bytes(fields), headers={
+            "content-type": "application/x-www-form-urlencoded", **(headers or {})})
 
     def signed_form(self, form: dict, path: str = "/sms/twilio") -> dict:
         return {"X-Twilio-Signature": VALIDATOR.compute_signature(f"{BASE}{path}", form)}
@@ -120,14 +151,16 @@ class Fuzzer:
                     "ErrorCode": self.rng.choice(["", "30003", self.text()[:20]])}
         else:
             form = self.sms_form()
-        safe_form = {k: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for k, v in form.items()}
+        def utf8(text: str) -> str:
+            return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        safe_form = {utf8(k): utf8(v) for k, v in form.items()}      # what Twilio itself could sign
         if kind < 0.55:
-            return "sms.signed", await self.client.post(path, data=safe_form, headers=self.signed_form(safe_form, path))
+            return "sms.signed", await self.post_form(path, safe_form, self.signed_form(safe_form, path))
         if kind < 0.65:
-            return "sms.unsigned", await self.client.post(path, data=safe_form)
+            return "sms.unsigned", await self.post_form(path, form)
         if kind < 0.72:
-            headers = {"X-Twilio-Signature": self.rng.choice(["", "x", "A" * 5000, "\u00e9"]).encode().decode("latin-1")}
-            return "sms.forged", await self.client.post(path, data=safe_form, headers=headers)
+            headers = {"X-Twilio-Signature": self.header(self.rng.choice(["", "x", "A" * 5000, "\u00e9", "\ud800"]))}
+            return "sms.forged", await self.post_form(path, form, headers)
         body = self.raw_bytes()
         headers = {"content-type": self.content_type(), "X-Twilio-Signature": "abc"}
         if self.rng.random() < 0.5:
@@ -137,7 +170,7 @@ class Fuzzer:
     async def chat(self) -> tuple[str, httpx.Response]:
         route = self.rng.choice(["conversations", "messages", "messages", "messages", "resume", "poll", "exit"])
         token = self.rng.choice(self.tokens) if self.tokens and self.rng.random() < 0.8 else self.text()[:200]
-        headers = {"x-chat-token": token.encode("utf-8", "replace").decode("latin-1")}
+        headers = {"x-chat-token": self.header(token)}
         if route == "conversations":
             body = self.rng.choice([{}, {"language": "es"}, {"language": self.text()}, [], "x", None])
         elif route == "messages":
@@ -155,7 +188,7 @@ class Fuzzer:
         kind = self.rng.random()
         path = f"/chat/api/{route}"
         if kind < 0.75:
-            response = await self.client.post(path, content=json.dumps(body), headers={**headers,
+            response = await self.client.post(path, content=json.dumps(body).encode(), headers={**headers,
                                               "content-type": "application/json"})
         elif kind < 0.85:
             response = await self.client.post(path, content=self.raw_bytes(),
@@ -176,11 +209,11 @@ class Fuzzer:
         if self.rng.random() < 0.1:
             params.append((self.text()[:10], self.text()))
         if self.rng.random() < 0.1:
-            return "verify.post", await self.client.post("/verify", data={"code": code})
-        return "verify", await self.client.get("/verify", params=params)
+            return "verify.post", await self.post_form("/verify", {"code": code})
+        return "verify", await self.client.get("/verify?" + self.form_bytes(params).decode())
 
     async def console(self) -> tuple[str, httpx.Response]:
-        case = self.rng.choice(self.case_ids + [self.text()[:40] or "x", "../../etc/passwd", "0"])
+        case = self.segment(self.rng.choice(self.case_ids + [self.text()[:40] or "x", "../../etc/passwd", "0"]))
         route = self.rng.choice(["login", "code", "notes", "status", "assign", "confirm", "takeover", "reply",
                                  "release", "page", "list", "export", "logout"])
         csrf = self.console_csrf if self.rng.random() < 0.7 else self.text()[:100]
@@ -188,7 +221,7 @@ class Fuzzer:
         if route == "login":
             fields.update(username=self.rng.choice(["sam", self.text()[:50]]), password=self.text()[:200])
         elif route == "code":
-            fields.update(code=self.rng.choice(["000000", "123456", self.text()[:20]]))
+            fields.update(code=self.rng.choice(["000000", "123456", "١٢٣٤٥٦", "１２３４５６", self.text()[:20]]))
         elif route == "notes":
             fields.update(text=self.text(), note=self.text())
         elif route == "status":
@@ -206,15 +239,15 @@ class Fuzzer:
         if route in ("page", "export"):
             return f"console.{route}", await self.client.get(path)
         if route == "list":
-            return "console.list", await self.client.get(path, params={"q": self.text()[:300],
-                                                                       "status": self.text()[:20]})
+            query = self.form_bytes({"q": self.text()[:300], "status": self.text()[:20]}).decode()
+            return "console.list", await self.client.get(f"{path}?{query}")
         kind = self.rng.random()
-        origin = {"origin": BASE} if self.rng.random() < 0.9 else {"origin": self.text()[:50].encode().decode("latin-1")}
+        origin = {"origin": BASE} if self.rng.random() < 0.9 else {"origin": self.header(self.text()[:50])}
         if kind < 0.7:
-            return f"console.{route}", await self.client.post(path, data=fields, headers=origin)
+            return f"console.{route}", await self.post_form(path, fields, origin)
         if kind < 0.8:
             return f"console.{route}-multipart", await self.client.post(
-                path, files={"csrf": (None, csrf), "text": ("x.txt", self.raw_bytes())}, headers=origin)
+                path, files={"csrf": (None, self.header(csrf)), "text": ("x.txt", self.raw_bytes())}, headers=origin)
         return f"console.{route}-raw", await self.client.post(
             path, content=self.chunked(self.raw_bytes()), headers={**origin, "content-type": self.content_type()})
 
@@ -233,7 +266,10 @@ class Fuzzer:
         try:
             label, response = await target()
         except Exception as exc:  # an exception out of the app is a finding
-            self.exceptions.append((label, f"{exc.__class__.__name__}: {str(exc)[:200]}"))
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = next((f"{f.filename.split('/work/')[-1]}:{f.lineno}" for f in reversed(frames)
+                          if "site-packages" not in f.filename), "?")
+            self.exceptions.append((label, f"{exc.__class__.__name__} at {where}: {str(exc)[:120]}"))
             return
         self.counts[label] += 1
         if response.status_code >= 500:
@@ -254,6 +290,7 @@ def prepare(tmp_path):
     url = f"sqlite:///{tmp_path / 'screening.db'}"
     migrate.upgrade(url)
     clock = Clock()
+    default_model()            # the crisis classifier, loaded once per process (the action server warms it too)
     repository = make_repository(url)
     for n in range(3):
         screen(ScreeningEngine(repository, clock=clock), f"fuzz-person-{n}", needs="food")
@@ -292,7 +329,15 @@ def test_ten_thousand_hostile_requests_get_no_server_error_and_bounded_memory(tm
             fuzzer.codes = [code for _, code in cases if code]
             fuzzer.console_csrf = await sign_in(client, clock, secret)
             for n in range(REQUESTS):
+                if n == WARM_UP:
+                    tracemalloc.start()
                 await fuzzer.one()
+                if os.environ.get("FUZZ_DIAG") and tracemalloc.is_tracing() and n % 500 == 0:
+                    current, peak_now = tracemalloc.get_traced_memory()
+                    print(f"DIAG {n} current {current / 2**20:.1f} peak {peak_now / 2**20:.1f}")
+                    if n % 1000 == 0:
+                        for stat in tracemalloc.take_snapshot().statistics("lineno")[:8]:
+                            print("DIAG   ", stat)
                 if n % 250 == 249:
                     # Time passes: limits reset, sessions and chats expire, later requests come "late".
                     clock.now += timedelta(minutes=fuzzer.rng.choice([1, 5, 16, 61]))
@@ -300,7 +345,6 @@ def test_ten_thousand_hostile_requests_get_no_server_error_and_bounded_memory(tm
                         fuzzer.console_csrf = await sign_in(client, clock, secret)
             return fuzzer
 
-    tracemalloc.start()
     try:
         fuzzer = asyncio.run(run())
         _, peak = tracemalloc.get_traced_memory()
@@ -313,6 +357,11 @@ def test_ten_thousand_hostile_requests_get_no_server_error_and_bounded_memory(tm
         print(f"\nfuzz: {sum(fuzzer.counts.values())} requests, seed {SEED}, peak {peak / 2**20:.1f} MiB")
         for label, count in sorted(fuzzer.counts.items()):
             print(f"  {label}: {count}")
+        for finding, count in Counter(fuzzer.exceptions + [(label, str(status), text[:80])
+                                                           for label, status, text in fuzzer.server_errors]).items():
+            print(f"  FOUND {count}x {finding}")
+        for record in sorted(set(errors.records)):
+            print(f"  LOGGED {record}")
     assert sum(fuzzer.counts.values()) + len(fuzzer.exceptions) == REQUESTS
     assert fuzzer.exceptions == []
     assert fuzzer.server_errors == []

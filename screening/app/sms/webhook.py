@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from ..body_limit import BodyTooLarge, read_body
 from .signature import TwilioSignature
 from .store import SmsStore
 
@@ -53,12 +54,10 @@ class SmsWebhooks:
         self._executor.shutdown(wait=False)
 
     async def signed_form(self, request: Request) -> FormData:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-            raise BadRequest(413, "The request is too large.")
-        raw = await request.body()
-        if len(raw) > MAX_FORM_BYTES:
-            raise BadRequest(413, "The request is too large.")
+        try:
+            raw = await read_body(request, MAX_FORM_BYTES)
+        except BodyTooLarge:
+            raise BadRequest(413, "The request is too large.") from None
         try:
             form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:

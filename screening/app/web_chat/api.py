@@ -25,6 +25,7 @@ from starlette.routing import Route, Router
 from ...chat_view import picks_several, progress_of, quick_answers
 from ...resume_codes import InvalidResumeCode, code_hash
 from ...text_normalize import MAX_MESSAGE_CHARS
+from ..body_limit import BodyTooLarge, read_body
 from ..context import AppContext
 from ..dialogue_client import BotMessage, DialogueUnavailable
 from .limits import chat_limits
@@ -61,12 +62,10 @@ def problem(reason: str, status: int) -> JSONResponse:
 
 async def json_body(request: Request) -> dict:
     """The request's JSON object, whatever content type a beacon gave it; BadRequest otherwise."""
-    declared = request.headers.get("content-length")
-    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise BadRequest("That request is too large.", 413)
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("That request is too large.", 413)
+    try:
+        raw = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise BadRequest("That request is too large.", 413) from None
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
