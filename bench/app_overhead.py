@@ -90,7 +90,7 @@ def main() -> int:
     app = f"http://127.0.0.1:{stack.app_port}"
     direct, through_app = [], []
     try:
-        with httpx.Client(timeout=60) as client:
+        with httpx.Client(timeout=60, headers=stack.headers) as client:
             direct_conversation(client, stack.webhook)          # warm-up, both ways
             app_conversation(client, app)
             for _ in range(CONVERSATIONS):

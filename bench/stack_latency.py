@@ -59,7 +59,7 @@ import stackbench_lib as lib  # noqa: E402
 from rasa_defaults import DEFAULT_PIPELINE, DEFAULT_POLICIES  # noqa: E402
 from screening.crypto import new_encryption_key  # noqa: E402
 from screening.records import migrate  # noqa: E402
-from screening.stack import StackError, stack_env, start_action_server, start_rasa  # noqa: E402
+from screening.stack import StackError, internal_headers, stack_env, start_action_server, start_rasa  # noqa: E402
 from tests.e2e.test_rasa_stack import CONVERSATION, check_stored, completion_code, record_for  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stack_latency.json"
@@ -234,7 +234,8 @@ def run_stack(label: str, model: Path, workdir: Path, budget: Budget, encryption
         log(f"[{label}] ready in {result['cold_start_s']:.1f} s; warm-up screening ...")
 
         warm_sender = f"bench-{label}-warmup"
-        warm = lib.run_http_conversation(webhook, warm_sender, MESSAGES, budget.deadline(WARMUP_CAP_S, keep_s))
+        warm = lib.run_http_conversation(webhook, warm_sender, MESSAGES, budget.deadline(WARMUP_CAP_S, keep_s),
+                                        headers=internal_headers(env))
         result["warmup"] = {
             "finished": warm.finished,
             "stopped_early": warm.stopped_early,
@@ -255,7 +256,7 @@ def run_stack(label: str, model: Path, workdir: Path, budget: Budget, encryption
         deadline = budget.deadline(LOAD_CAP_S, keep_s)
         log(f"[{label}] load: {len(senders)} concurrent screenings x {len(MESSAGES)} turns ...")
         convs, wall = lib.run_concurrently(
-            lambda s: lib.run_http_conversation(webhook, s, MESSAGES, deadline), senders,
+            lambda s: lib.run_http_conversation(webhook, s, MESSAGES, deadline, headers=internal_headers(env)), senders,
             join_timeout=max(1.0, deadline - time.perf_counter()) + 65)
         result["load"] = lib.load_stats(convs, wall)
         result["rss_after_load"] = memory(processes)

@@ -231,13 +231,14 @@ class ConversationResult:
 
 
 def run_http_conversation(webhook: str, sender: str, messages: Sequence[str], deadline: float,
-                          max_attempts: int = 3, timeout: float = 60.0) -> ConversationResult:
+                          max_attempts: int = 3, timeout: float = 60.0,
+                          headers: dict[str, str] | None = None) -> ConversationResult:
     """One whole screening through the app channel. A 503 (or a transport error)
     is retried with the same message_id, as the channel asks callers to do."""
     import httpx
 
     result = ConversationResult(sender)
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, headers=headers) as client:
         for n, message in enumerate(messages):
             if time.perf_counter() > deadline:
                 result.stopped_early = f"deadline before turn {n}"

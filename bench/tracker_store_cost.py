@@ -57,7 +57,7 @@ def start(label: str, store_type: str, workdir: Path) -> Stack:
 
 def screening_latencies(stack: Stack) -> list[float]:
     result = lib.run_http_conversation(stack.webhook, f"bench-{uuid.uuid4().hex}", MESSAGES,
-                                       time.monotonic() + 300)
+                                       time.monotonic() + 300, headers=stack.headers)
     if not result.finished:
         raise RuntimeError(f"a screening did not finish: {result.stopped_early}")
     return [turn.latency_s * 1000 for turn in result.turns]

@@ -7,16 +7,22 @@ Like Rasa's REST channel, but:
 - `metadata.channel` says where the person is writing from (sms, web);
 - a turn that produced no reply (for example the action server was down)
   answers 503, so the caller knows to retry with the same id;
-- bad requests get a 400 with a plain reason; message text is never logged.
+- bad requests get a 400 with a plain reason; message text is never logged;
+- only a caller with the shared INTERNAL_TOKEN (the app) may send: no token is a 401,
+  a wrong one a 403, and with no token set in Rasa's environment every message is
+  refused (screening/internal_token.py).
 """
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from screening import internal_token
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +70,11 @@ class AppInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            refused = internal_token.refusal(request.headers.get(internal_token.HEADER),
+                                             os.environ.get(internal_token.ENV_VAR, ""))
+            if refused:
+                logger.warning("app channel: a message without the internal token was refused (%s)", refused)
+                return _problem(refused, "this channel is for the app only")
             try:
                 body = request.json
             except Exception:  # sanic raises on malformed JSON

@@ -89,7 +89,7 @@ def totp_step(secret: str, code: str, at: datetime, last_step: int | None = None
     """The time step `code` belongs to (one step of clock drift either way), or None when it
     is wrong or was already used (a code is good once)."""
     code = re.sub(r"\s", "", code or "")
-    if not re.fullmatch(r"\d{6}", code):
+    if not re.fullmatch(r"[0-9]{6}", code):       # ASCII digits only ("١٢٣٤٥٦" is not a code)
         return None
     totp = pyotp.TOTP(secret)
     now_step = _epoch(at) // TOTP_STEP_SECONDS

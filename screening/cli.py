@@ -4,7 +4,7 @@
   screening export --format json|fhir       every screening, one JSON object per line
   screening export --format fhir-bundle     every case as one FHIR transaction Bundle per line
   screening export --format fhir-questionnaire   the instrument as a FHIR Questionnaire
-  screening keys                            print new ENCRYPTION_KEY and SECRET_KEY lines for .env
+  screening keys                            print new ENCRYPTION_KEY, SECRET_KEY, AUDIT_KEY and INTERNAL_TOKEN lines for .env
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
   screening users add --role R --username N create a console account (prints its one-time enrolment code)
@@ -28,6 +28,7 @@ import sys
 
 from pathlib import Path
 
+from . import internal_token
 from .config import PROJECT_DIR, load_settings
 from .crypto import KeySettingError, new_encryption_key
 from .fhir.questionnaire import questionnaire
@@ -134,6 +135,7 @@ def _keys(args) -> int:
     print(f"ENCRYPTION_KEY={new_encryption_key()}")
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
     print(f"AUDIT_KEY={secrets.token_urlsafe(48)}")
+    print(f"INTERNAL_TOKEN={internal_token.new_token()}")
     return 0
 
 
@@ -296,8 +298,15 @@ def _purge(args) -> int:
     from .clock import utc_now
     from .retention import purge
 
+    from .config import rasa_tracker_db
+
+    settings = load_settings()
+    tracker = rasa_tracker_db()
+    # On PostgreSQL Rasa shares the database (purged with it); with SQLite it has its own file.
+    separate = not settings.database_url.startswith("postgresql") and tracker.exists()
     try:
-        report = purge(build_repository(), args.older_than, utc_now())
+        report = purge(build_repository(), args.older_than, utc_now(),
+                       rasa_tracker_url=f"sqlite:///{tracker}" if separate else None)
     except ValueError as exc:
         print(f"screening: {exc}", file=sys.stderr)
         return 2

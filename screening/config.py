@@ -10,6 +10,12 @@ from dotenv import load_dotenv
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'screening.db'}"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# Rasa's working memory when it does not share the database (SQLite set-up); RASA_TRACKER_DB moves it.
+DEFAULT_RASA_TRACKER_DB = PROJECT_DIR / "var" / "rasa_tracker.db"
+
+
+def rasa_tracker_db() -> Path:
+    return Path(os.environ.get("RASA_TRACKER_DB") or DEFAULT_RASA_TRACKER_DB)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class Settings:
     audit_key: str = ""
     # How long an enrolment code for the console's second factor stays good.
     enrolment_code_hours: int = 24
+    # Shared by the app, Rasa and the action server: the app presents it to Rasa's channel and
+    # Rasa to the action server (screening/internal_token.py); without it each refuses.
+    internal_token: str = ""
 
     @property
     def web_chat_url(self) -> str:
@@ -78,4 +87,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         hold_idle_minutes=max(1, int(os.environ.get("HOLD_IDLE_MINUTES") or 30)),
         audit_key=os.environ.get("AUDIT_KEY", ""),
         enrolment_code_hours=max(1, int(os.environ.get("ENROLMENT_CODE_HOURS") or 24)),
+        internal_token=os.environ.get("INTERNAL_TOKEN", "").strip(),
     )

@@ -21,6 +21,12 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() + ("Z" if isinstance(value, datetime) else "")
 
 
+def _option_text(item, option_id: str, which: str) -> str | None:
+    """The option's English label or short label; None for an item or option this instrument lacks."""
+    option = next((o for o in item.options if o.id == option_id), None) if item is not None else None
+    return getattr(option, which)["en"] if option is not None else None
+
+
 def screening_records(unit: Unit, instrument: Instrument | None = None,
                       include_text: bool = False) -> Iterator[dict[str, Any]]:
     """One dict per screening, oldest first, in the export contract's shape."""
@@ -40,10 +46,12 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
                                    .where(m.answers.c.screening_id == screening_id)):
             texts[(r.item_id, r.version)] = unit.cipher.decrypt(r.free_text_enc)
     for item_id, answer in unit.current_answers(screening_id).items():
-        item = instrument.item(item_id)
+        # An answer an older instrument version stored may name an item or option this one has not:
+        # it is exported as stored, without the labels.
+        item = instrument.items.get(item_id)
         entry = {
             "option_ids": list(answer.option_ids),
-            "short_labels": [item.option(o).short["en"] for o in answer.option_ids],
+            "short_labels": [_option_text(item, o, "short") for o in answer.option_ids],
             "skipped": answer.skipped,
             "skip_reason": answer.skip_reason,
             "language": answer.language,
@@ -52,7 +60,7 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
             "answered_at": _iso(answer.answered_at),
             "times_changed": answer.version - 1,
         }
-        if item.loinc:
+        if item is not None and item.loinc:
             entry["loinc"] = item.loinc
         if include_text:
             entry["free_text"] = texts.get((item_id, answer.version))

@@ -4,6 +4,9 @@
 - tracker store (Rasa's working memory): the project's PostgreSQL database when
   DATABASE_URL is PostgreSQL (Rasa adds its own `events` table), else a SQLite file;
   events are saved without message text (rasa_channels/tracker_store.py);
+- the action server is called with the internal token: the file names the environment
+  variable (`Bearer ${INTERNAL_TOKEN}`), Rasa fills it in when it reads the file, so the
+  token is never written to disk;
 - lock store: Redis when REDIS_URL is set, so several Rasa processes can share
   conversations and one conversation's messages are handled by one process at a
   time; unset, Rasa's in-process lock store.
@@ -19,7 +22,11 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from .internal_token import ENV_VAR, HEADER, SCHEME
+
 LOCK_KEY_PREFIX = "screening"
+# Rasa expands ${...} from its environment when it reads the endpoints file.
+ACTION_SERVER_AUTHORIZATION = f"{SCHEME} ${{{ENV_VAR}}}"
 # Rasa's SQL tracker store, saving events without the words people and the assistant wrote.
 TRACKER_STORE_TYPE = "rasa_channels.tracker_store.WordlessSQLTrackerStore"
 
@@ -51,7 +58,8 @@ def lock_store(redis_url: str | None, key_prefix: str = LOCK_KEY_PREFIX) -> dict
 def endpoints(action_port: int, database_url: str, sqlite_tracker: Path, redis_url: str | None,
               key_prefix: str = LOCK_KEY_PREFIX, action_url: str | None = None) -> dict:
     """`action_url` replaces the local action server (e.g. http://actions:5055/webhook in a deployment)."""
-    config = {"action_endpoint": {"url": action_url or f"http://127.0.0.1:{action_port}/webhook"},
+    config = {"action_endpoint": {"url": action_url or f"http://127.0.0.1:{action_port}/webhook",
+                                  "headers": {HEADER: ACTION_SERVER_AUTHORIZATION}},
               "tracker_store": tracker_store(database_url, sqlite_tracker)}
     locks = lock_store(redis_url, key_prefix)
     if locks:
@@ -70,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write the endpoints file for a deployment from DATABASE_URL and REDIS_URL (see deploy/)."""
     import argparse
 
-    from .config import PROJECT_DIR, load_settings
+    from .config import load_settings, rasa_tracker_db
 
     parser = argparse.ArgumentParser(prog="python -m screening.rasa_endpoints", description=main.__doc__)
     parser.add_argument("--out", type=Path, required=True)
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     write_endpoints(args.out, action_port=5055, database_url=settings.database_url,
-                    sqlite_tracker=PROJECT_DIR / "var" / "rasa_tracker.db", redis_url=settings.redis_url,
+                    sqlite_tracker=rasa_tracker_db(), redis_url=settings.redis_url,
                     action_url=args.action_url)
     return 0
 

@@ -13,9 +13,17 @@ with its own audit event. Participants (a keyed hash of a channel id) are kept.
 
 The channels' own records past the same cutoff go too: the SMS gateway's handled
 inbox and finished outbox rows (encrypted bodies) and delivery statuses, ended web
-chat conversations, and Rasa's tracker events when Rasa keeps them in this database
-(PostgreSQL). An SMS conversation row stays: it holds the person's opt-out (STOP must
-hold for good) as a keyed hash and an encrypted number.
+chat conversations, and Rasa's tracker events (which record intents, crisis ones too),
+whether Rasa keeps them in this database (PostgreSQL) or in its own SQLite file
+(`rasa_tracker_url`). Console sessions that have ended (idle or past their lifetime) go
+at every run.
+
+Phone numbers: an SMS conversation with no message left and no retained screening is
+deleted with its encrypted number; one whose person opted out keeps only the keyed hash
+of the number and the opt-out (enough to honour STOP: the hash is what an incoming text
+is matched by), and its encrypted number is erased. A person who texts again gives the
+number back with their text. Participants with no screening left lose their encrypted
+channel id (the keyed hash stays, so their later messages still find them).
 """
 from __future__ import annotations
 
@@ -23,16 +31,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, inspect, select, table, column
+from sqlalchemy import delete, func, insert, inspect, or_, select, table, column, update
 from sqlalchemy.engine import Connection
 
 from . import audit
 from .aggregates import add_counts, month_of
 from .completion_check import local_date
+from .crypto import pseudonym
 from .records import models as m
-from .records.console_tables import completion_proofs
+from .records.console_tables import completion_proofs, console_sessions
+from .records.db import make_engine
 from .records.repository import Repository
-from .records.sms_tables import sms_delivery_statuses, sms_inbox, sms_outbox
+from .records.sms_tables import (
+    SENDER_PREFIX, sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox, sms_sender_id,
+)
+from .staff_sessions import SESSIONS, SessionPolicy
 from .records.web_tables import web_conversations
 
 FINISHED_OUTBOX = ("sent", "failed", "cancelled")
@@ -120,7 +133,9 @@ def _purge_batch(conn: Connection, audit_keys: audit.AuditKeys, cutoff: datetime
     return len(ids)
 
 
-def purge(repository: Repository, older_than_days: int, now: datetime, actor: str = "cli") -> PurgeReport:
+def purge(repository: Repository, older_than_days: int, now: datetime, actor: str = "cli",
+          rasa_tracker_url: str | None = None, sessions: SessionPolicy = SESSIONS) -> PurgeReport:
+    """`rasa_tracker_url`: Rasa's own tracker database when it is not this one (the SQLite file)."""
     if older_than_days < 1:
         raise ValueError("--older-than must be at least 1 day")
     cutoff = now - timedelta(days=older_than_days)
@@ -131,11 +146,67 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
                 break
     with repository.transaction() as unit:
         deleted = _purge_channel_records(unit.conn, cutoff)
+        deleted.update(_forget_phone_numbers(unit.conn, repository.secret_key, cutoff))
+        deleted["console_sessions (ended)"] = _purge_ended_sessions(unit.conn, now, sessions)
         if any(deleted.values()):
             audit.append(unit.conn, repository.audit_keys, actor=actor, action="purge.channels", now=now,
                          details={"cutoff": cutoff.isoformat(), "rows": dict(deleted)})
     report.rows_deleted.update(deleted)
+    if rasa_tracker_url:
+        events = _purge_rasa_tracker(rasa_tracker_url, cutoff)
+        if events:
+            with repository.transaction() as unit:
+                audit.append(unit.conn, repository.secret_key, actor=actor, action="purge.rasa_tracker", now=now,
+                             details={"cutoff": cutoff.isoformat(), "rows": events})
+        report.rows_deleted["events (Rasa)"] += events
     return report
+
+
+def _forget_phone_numbers(conn: Connection, secret_key: str, cutoff: datetime) -> Counter:
+    """SMS conversations quiet since before the cutoff with no retained screening: deleted, or,
+    when the person opted out, kept as the keyed hash and the opt-out without the number."""
+    c = sms_conversations
+    quiet = conn.execute(select(c.c.id, c.c.phone_hash, c.c.opted_out).where(
+        c.c.created_at < cutoff,
+        c.c.id.notin_(select(sms_inbox.c.conversation_id)),
+        c.c.id.notin_(select(sms_outbox.c.conversation_id)),
+        or_(c.c.opted_out.is_(False), c.c.phone_enc.isnot(None)))).all()
+    retained = set(conn.execute(select(m.participants.c.sender_hash).join(
+        m.screenings, m.screenings.c.participant_id == m.participants.c.id)
+        .where(m.participants.c.channel == SENDER_PREFIX.rstrip(":"))).scalars())
+    done: Counter = Counter()
+    for row in quiet:
+        if pseudonym(secret_key, SENDER_PREFIX.rstrip(":"), sms_sender_id(row.phone_hash)) in retained:
+            continue
+        if row.opted_out:
+            done["sms_conversations (number erased, opt-out kept)"] += conn.execute(
+                update(c).where(c.c.id == row.id).values(phone_enc=None, lease_owner=None, lease_until=None)).rowcount
+        else:
+            done["sms_conversations"] += conn.execute(delete(c).where(c.c.id == row.id)).rowcount
+    done["participants (channel id erased)"] = conn.execute(update(m.participants).where(
+        m.participants.c.sender_enc.isnot(None), m.participants.c.created_at < cutoff,
+        m.participants.c.id.notin_(select(m.screenings.c.participant_id))).values(sender_enc=None)).rowcount
+    return done
+
+
+def _purge_ended_sessions(conn: Connection, now: datetime, sessions: SessionPolicy) -> int:
+    """Console sessions that can no longer be used: idle too long or past their lifetime."""
+    return conn.execute(delete(console_sessions).where(or_(
+        console_sessions.c.last_seen_at < now - sessions.idle,
+        console_sessions.c.created_at < now - sessions.lifetime))).rowcount
+
+
+def _purge_rasa_tracker(url: str, cutoff: datetime) -> int:
+    """Rasa's events older than the cutoff in its own tracker database."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if not inspect(conn).has_table("events"):
+                return 0
+            epoch_cutoff = cutoff.replace(tzinfo=timezone.utc).timestamp()
+            return conn.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.timestamp < epoch_cutoff)).rowcount
+    finally:
+        engine.dispose()
 
 
 def _purge_channel_records(conn: Connection, cutoff: datetime) -> Counter:

@@ -15,7 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import PROJECT_DIR, load_settings
+from . import internal_token
+from .config import PROJECT_DIR, load_settings, rasa_tracker_db
 from .rasa_endpoints import LOCK_KEY_PREFIX, write_endpoints
 
 RASA_PORT = 5005
@@ -83,7 +84,7 @@ def _spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path, healt
 
 
 def start_action_server(env: dict[str, str], log_dir: Path, port: int = ACTION_PORT) -> Process:
-    args = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    args = [sys.executable, "-m", "actions.server", "--port", str(port)]
     return _spawn("actions", args, base_env(env), log_dir, f"http://127.0.0.1:{port}/health")
 
 
@@ -117,9 +118,16 @@ def wait_until_ready(process: Process, timeout: float = 180) -> None:
     raise StackError(f"{process.name} did not answer within {timeout:.0f} s:\n{process.log_tail()}")
 
 
-def stack_env(database_url: str, tracker_db: Path, action_port: int = ACTION_PORT) -> dict[str, str]:
+def stack_env(database_url: str, tracker_db: Path, action_port: int = ACTION_PORT,
+              token: str | None = None) -> dict[str, str]:
+    """The settings every process gets; `token` is the internal token (a new one when not given)."""
     return {"DATABASE_URL": database_url, "RASA_TRACKER_DB": str(tracker_db),
-            "ACTION_SERVER_PORT": str(action_port)}
+            "ACTION_SERVER_PORT": str(action_port), internal_token.ENV_VAR: token or internal_token.new_token()}
+
+
+def internal_headers(env: dict[str, str]) -> dict[str, str]:
+    """What a caller of Rasa's app channel sends to be let in (the app does the same)."""
+    return {internal_token.HEADER: internal_token.header_value(env[internal_token.ENV_VAR])}
 
 
 def endpoints_for(env: dict[str, str], log_dir: Path, redis_url: str | None = None,
@@ -165,6 +173,10 @@ class Stack:
             process.stop()
 
     @property
+    def headers(self) -> dict[str, str]:
+        return internal_headers(self.env)
+
+    @property
     def webhook(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/app/webhook"
 
@@ -179,7 +191,10 @@ def main() -> int:
         print("No trained model: run `make train` first.", file=sys.stderr)
         return 2
     var = PROJECT_DIR / "var"
-    env = stack_env(settings.database_url, var / "rasa_tracker.db")
+    if not settings.internal_token:
+        print("INTERNAL_TOKEN is not set (add it: .venv/bin/screening keys); using a new one for this run.",
+              file=sys.stderr)
+    env = stack_env(settings.database_url, rasa_tracker_db(), token=settings.internal_token or None)
     stack = Stack(env, var / "log", endpoints=endpoints_for(env, var / "log", settings.redis_url),
                   app_port=settings.app_port)
     print("Starting the action server, Rasa and the app (about 30 seconds)...", flush=True)

@@ -16,6 +16,8 @@ _EMOJI_WORDS = {
     "👎": " no ", "❌": " no ", "🚫": " no ", "🤷": " idk ",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair on its own (JSON's "\ud800" escape allows it): not text, cannot be stored.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s#/'-]")
 
@@ -25,6 +27,7 @@ def clean_message(text: str | None) -> str:
     if not text:
         return ""
     text = _CONTROL.sub(" ", str(text))
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip()[:MAX_MESSAGE_CHARS]
 

@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
 import uvicorn
 
+from .. import log_scrub
 from ..config import load_settings
 from ..crypto import KeySettingError
 from .main import create_app
 
 
 def main() -> None:
+    level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_scrub.install()             # before anything logs: no message text, number or id in a log line
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m screening.app")
     parser.add_argument("--host", default="127.0.0.1")
@@ -25,7 +31,7 @@ def main() -> None:
     # Behind a proxy, the client address (rate limits) comes from X-Forwarded-For, trusted
     # only from the addresses in FORWARDED_ALLOW_IPS (uvicorn's setting; default 127.0.0.1).
     uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                log_level="info", proxy_headers=True,
+                log_level=level.lower(), proxy_headers=True,
                 ws="none")  # no websockets: Rasa pins an older websockets than uvicorn speaks
 
 

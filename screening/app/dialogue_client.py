@@ -13,6 +13,7 @@ from typing import Protocol
 
 import httpx
 
+from .. import internal_token
 from ..dialogue.engine import Incoming, ScreeningEngine
 from ..dialogue.replies import channel_messages
 
@@ -48,9 +49,10 @@ class DialogueClient(Protocol):
 
 
 class RasaDialogue:
-    def __init__(self, rasa_url: str, timeout: float = 30.0):
+    def __init__(self, rasa_url: str, token: str, timeout: float = 30.0):
         self.webhook = f"{rasa_url.rstrip('/')}/webhooks/app/webhook"
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._client = httpx.AsyncClient(timeout=timeout,
+                                         headers={internal_token.HEADER: internal_token.header_value(token)})
 
     async def send(self, *, sender: str, text: str, message_id: str, channel: str) -> list[BotMessage]:
         body = {"sender": sender, "message": text, "message_id": message_id, "metadata": {"channel": channel}}

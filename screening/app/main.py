@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
                clock: Callable[[], datetime] = utc_now, program: Program | None = None) -> Starlette:
     settings = settings or load_settings()
     context = AppContext(settings=settings, repository=build_repository(settings),
-                         dialogue=dialogue or RasaDialogue(settings.rasa_url), clock=clock,
+                         dialogue=dialogue or RasaDialogue(settings.rasa_url, settings.internal_token), clock=clock,
                          program=program or load_program())
     talk = Talkback(context)
     reminders = reminder_sender(context)

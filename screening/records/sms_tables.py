@@ -14,7 +14,7 @@ sms_conversations = Table(
     "sms_conversations", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("phone_hash", String(64), nullable=False, unique=True),
-    Column("phone_enc", LargeBinary, nullable=False),
+    Column("phone_enc", LargeBinary, nullable=True),         # erased past retention (opt-outs keep the hash)
     Column("opted_out", Boolean, nullable=False),
     Column("opted_out_at", DateTime, nullable=True),
     Column("lease_owner", String(36), nullable=True),       # the worker handling its inbox now

@@ -53,7 +53,7 @@ def test_purge_deletes_old_screenings_and_keeps_counts_and_proofs(engine, reposi
                                      .where(answers.c.screening_id == sid)).scalar()
         proof = check_code(unit.conn, code, clock.now)
         chain = audit.verify(unit.conn, AUDIT_KEY)
-        [event] = audit.recent(unit.conn, limit=1)
+        event = next(e for e in audit.recent(unit.conn, limit=5) if e.action == "purge")
     assert leftover == 0
     assert figures_after.funnel == figures_before.funnel          # history kept as counts
     assert dict(figures_after.needs) == dict(figures_before.needs)
@@ -124,3 +124,49 @@ def test_purge_also_deletes_the_channels_old_records_but_keeps_opt_outs_and_work
     assert left["web"] == ["newchat"] and left["events"] == [2]
     assert left["opted_out"] == [True]                          # STOP holds for good
     assert report.rows_deleted["sms_inbox"] == 1 and report.rows_deleted["events (Rasa)"] == 1
+
+
+def test_purge_also_clears_rasas_own_tracker_file(repository, clock, tmp_path):
+    """With SQLite, Rasa's working memory is its own file: its events (crisis intents among them)
+    past the cutoff go in the same run."""
+    import sqlite3
+    from datetime import timezone
+
+    tracker = tmp_path / "rasa_tracker.db"
+    old, recent = clock.now - timedelta(days=100), clock.now - timedelta(days=2)
+    with sqlite3.connect(tracker) as db:
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255), "
+                   "timestamp FLOAT, intent_name VARCHAR(255))")
+        for n, (when, intent) in enumerate(((old, "crisis"), (old, "greet"), (recent, "crisis"))):
+            db.execute("INSERT INTO events VALUES (?, 'web:x', 'user', ?, ?)",
+                       (n + 1, when.replace(tzinfo=timezone.utc).timestamp(), intent))
+
+    report = purge(repository, older_than_days=30, now=clock.now, rasa_tracker_url=f"sqlite:///{tracker}")
+
+    with sqlite3.connect(tracker) as db:
+        left = db.execute("SELECT id, intent_name FROM events").fetchall()
+    assert left == [(3, "crisis")]
+    assert report.rows_deleted["events (Rasa)"] == 2
+    with repository.transaction() as unit:
+        actions = [e.action for e in audit.recent(unit.conn, limit=5)]
+    assert "purge.rasa_tracker" in actions
+
+
+def test_purge_deletes_ended_console_sessions_and_keeps_live_ones(repository, clock):
+    from screening.staff_sessions import SessionStore
+
+    with repository.transaction() as unit:
+        account = AccountStore(unit.conn, unit.cipher).add("sam", "screener", "a long password here", clock.now).id
+        sessions = SessionStore(unit.conn, SECRET_KEY)
+        idle = sessions.start(account, "active", clock.now - timedelta(minutes=20))
+        too_long = sessions.start(account, "active", clock.now - timedelta(hours=9))
+        sessions.touch(sessions.find(too_long), clock.now - timedelta(minutes=1))
+        live = sessions.start(account, "active", clock.now - timedelta(minutes=5))
+
+    report = purge(repository, older_than_days=30, now=clock.now)
+
+    with repository.transaction() as unit:
+        sessions = SessionStore(unit.conn, SECRET_KEY)
+        assert sessions.find(idle) is None and sessions.find(too_long) is None
+        assert sessions.find(live) is not None
+    assert report.rows_deleted["console_sessions (ended)"] == 2

@@ -22,7 +22,7 @@ class RunningStack:
     def __init__(self, stack: Stack, database_url: str):
         self.stack = stack
         self.database_url = database_url
-        self.client = httpx.Client(timeout=60)
+        self.client = httpx.Client(timeout=60, headers=stack.headers)
 
     def post(self, sender: str, message: str, message_id: str | None = None, channel: str = "test"):
         body = {"sender": sender, "message": message, "metadata": {"channel": channel}}

@@ -16,6 +16,7 @@ from .conftest import free_port, start_stack
 def app_stack(tmp_path_factory):
     running = start_stack(tmp_path_factory, f"sqlite:///{tmp_path_factory.mktemp('db') / 'screening.db'}",
                           with_app=True)
+    TOKEN["value"] = running.stack.env["INTERNAL_TOKEN"]        # the app's token, as the app sends it
     yield running
     running.stack.stop()
 
@@ -26,9 +27,12 @@ def test_the_app_is_healthy_in_front_of_rasa(app_stack):
     assert response.json() == {"status": "ok"}
 
 
+TOKEN: dict[str, str] = {}
+
+
 def _send(rasa_url: str, sender: str, text: str, channel: str, message_id: str | None = None):
     async def go():
-        dialogue = RasaDialogue(rasa_url)
+        dialogue = RasaDialogue(rasa_url, TOKEN.get("value", ""))
         try:
             return await dialogue.send(sender=sender, text=text, message_id=message_id or uuid.uuid4().hex,
                                        channel=channel)

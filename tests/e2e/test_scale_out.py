@@ -67,7 +67,7 @@ def test_concurrent_screenings_across_two_rasa_processes_lose_and_reorder_nothin
     def person(n: int) -> None:
         sender = f"scale-person-{n}"
         try:
-            with httpx.Client(timeout=120) as client:
+            with httpx.Client(timeout=120, headers=stack.headers) as client:
                 reply = ""
                 for turn, (message, _) in enumerate(CONVERSATION):
                     # Each message to the other process than the one before.
@@ -97,14 +97,14 @@ def test_two_messages_from_one_person_racing_to_both_processes_are_handled_once_
         two_rasa_processes, postgres_database_url):
     stack = two_rasa_processes
     sender = "racing-scale-person"
-    with httpx.Client(timeout=120) as client:
+    with httpx.Client(timeout=120, headers=stack.headers) as client:
         for turn, message in enumerate(["hi", "yes", "1", "skip", "skip"]):
             say(client, stack.webhooks[turn % 2], sender, message, f"{sender}-{turn}")
         barrier = threading.Barrier(2)
         replies = {}
 
         def send(n):
-            with httpx.Client(timeout=120) as own:
+            with httpx.Client(timeout=120, headers=stack.headers) as own:
                 barrier.wait()
                 replies[n] = say(own, stack.webhooks[n], sender, "skip", f"{sender}-race-{n}")
 

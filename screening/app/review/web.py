@@ -128,7 +128,9 @@ class Console:
 
     @staticmethod
     def token_matches(form: FormData, expected: str) -> bool:
-        return hmac.compare_digest(str(form.get("csrf") or ""), expected)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged token may have them).
+        presented = str(form.get("csrf") or "").encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(presented, expected.encode("utf-8"))
 
     def to_login(self, reason: str = "") -> Response:
         """To the sign-in page; the cookie is cleared when its session has ended (a half-done

@@ -73,6 +73,10 @@ class SmsStore:
                 phone_hash=phone_hash, phone_enc=self.cipher.encrypt(phone), opted_out=False, created_at=now))
             conversation_id = conn.execute(select(sms_conversations.c.id)
                                            .where(sms_conversations.c.phone_hash == phone_hash)).scalar_one()
+            # Retention erased the number of an old (opted-out) conversation: the text brings it back.
+            conn.execute(update(sms_conversations).where(sms_conversations.c.id == conversation_id,
+                                                         sms_conversations.c.phone_enc.is_(None))
+                         .values(phone_enc=self.cipher.encrypt(phone)))
             return _insert_ignoring_duplicates(conn, sms_inbox, dict(
                 message_sid=message_sid, conversation_id=conversation_id, body_enc=self.cipher.encrypt(body),
                 num_media=num_media, received_at=now, status="pending", attempts=0)) == 1
