@@ -13,7 +13,7 @@ from screening.completion_check import check_code
 from screening.records.models import answers
 from screening.program_figures import program_figures
 from screening.retention import purge
-from tests.conftest import AUDIT_KEY
+from tests.conftest import AUDIT_KEY, SECRET_KEY
 
 from .console_people import XSS_WORDS, screen
 
