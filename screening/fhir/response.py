@@ -23,12 +23,12 @@ def questionnaire_response(record: dict[str, Any], instrument: Instrument) -> di
     # In the Questionnaire's order, so a reader sees the answers as the instrument lists them.
     for block in instrument.blocks:
         for item_id in block.items:
-            if item_id not in answered:
-                continue
             item = instrument.item(item_id)
+            known = [o for o in item.options if o.id in answered.get(item_id, ())]
+            if not known:       # unanswered, or only options an older version had (the JSON export keeps those)
+                continue
             items.append({"linkId": item_id, "text": item.text["en"], "answer": [
-                {"valueCoding": answer_coding(instrument, item, item.option(option_id))}
-                for option_id in answered[item_id]]})
+                {"valueCoding": answer_coding(instrument, item, option)} for option in known]})
     for domain in instrument.domains:
         result = record["domains"].get(domain.id)
         if domain.loinc and result and result["score"] is not None:
