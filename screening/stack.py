@@ -1,10 +1,14 @@
 """Start the Rasa server and the action server on 127.0.0.1, and wait until they answer.
 
 Used by `make run`, by the end-to-end tests and by the benchmarks, so all three
-run the same processes the same way. Run as `python -m screening.stack`.
+run the same processes the same way. Run as `python -m screening.stack`: it starts
+the action server, Rasa and the app, then keeps them running (screening/supervisor.py):
+a process that dies is restarted with backoff while the others go on; Ctrl-C or
+SIGTERM stops them all.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import internal_token
+from .supervisor import Supervisor
 from .config import PROJECT_DIR, load_settings, rasa_tracker_db
 from .rasa_endpoints import LOCK_KEY_PREFIX, write_endpoints
 
@@ -23,6 +28,9 @@ RASA_PORT = 5005
 ACTION_PORT = 5055
 MODELS_DIR = PROJECT_DIR / "models"
 MODEL_NAME = "screening"
+# The id under which the app leases SMS work; a restarted app with the same id takes
+# its own leases back at once (screening/app/sms/store.py) instead of waiting them out.
+WORKER_ID_VAR = "APP_WORKER_ID"
 
 
 class StackError(RuntimeError):
@@ -51,6 +59,9 @@ class Process:
     popen: subprocess.Popen
     log_path: Path
     health_url: str
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -154,19 +165,35 @@ class Stack:
     def rasa_names(self) -> list[str]:
         return ["rasa"] + [f"rasa{n}" for n in range(2, len(self.extra_rasa_ports) + 2)]
 
-    def start(self, *names: str) -> None:
-        names = names or ("actions", *self.rasa_names(), *(("app",) if self.app_port else ()))
+    def names(self) -> list[str]:
+        return ["actions", *self.rasa_names(), *(["app"] if self.app_port else [])]
+
+    def spawn(self, name: str) -> Process:
+        """Start one process (again), without waiting for it to answer."""
         ports = dict(zip(self.rasa_names(), (self.rasa_port, *self.extra_rasa_ports)))
+        if name == "actions":
+            process = start_action_server(self.env, self.log_dir, self.action_port)
+        elif name == "app":
+            app_env = {**self.env, WORKER_ID_VAR: self.env.get(WORKER_ID_VAR) or f"app-{self.app_port}"}
+            process = start_app(app_env, self.log_dir, self.app_port, self.rasa_port)
+        else:
+            process = start_rasa(self.env, self.log_dir, ports[name], name=name, endpoints=self.endpoints)
+        self.processes[name] = process
+        return process
+
+    def start(self, *names: str) -> None:
+        names = names or tuple(self.names())
         for name in names:
-            if name == "actions":
-                self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
-            elif name == "app":
-                self.processes[name] = start_app(self.env, self.log_dir, self.app_port, self.rasa_port)
-            else:
-                self.processes[name] = start_rasa(self.env, self.log_dir, ports[name], name=name,
-                                                  endpoints=self.endpoints)
+            self.spawn(name)
         for name in names:
             wait_until_ready(self.processes[name])
+
+    def supervisor(self, **options) -> Supervisor:
+        """A supervisor of the processes started so far, restarting each through `spawn`."""
+        supervisor = Supervisor(self.spawn, **options)
+        for name, process in self.processes.items():
+            supervisor.adopt(name, process)
+        return supervisor
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -186,6 +213,7 @@ class Stack:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
     if not model_path().exists():
         print("No trained model: run `make train` first.", file=sys.stderr)
@@ -214,7 +242,7 @@ Ready.
   Screener console:             {app}/review   (add an account: .venv/bin/screening users add --help)
   Completion check:             {app}/verify
   SMS webhook (Twilio):         {settings.public_base_url}/sms/twilio
-  Health:                       {app}/healthz
+  Health:                       {app}/healthz   (alive)   {app}/readyz   (the dialogue can answer)
   Rasa (internal, app channel): {stack.webhook}
       try: curl -s -XPOST {stack.webhook} -H 'content-type: application/json' \\
              -d '{{"sender": "demo", "message": "hi"}}'
@@ -222,14 +250,17 @@ Ready.
   Database:                     {settings.database_url}
   Logs:                         {stack.log_dir}
 Press Ctrl-C to stop.""", flush=True)
+    # From here on a process that dies is restarted (with backoff) and the others keep going;
+    # the loss and the restart are logged here, the process's own words stay in its log file.
+    supervisor = stack.supervisor()
     try:
-        while all(p.popen.poll() is None for p in stack.processes.values()):
-            time.sleep(1)
-        print("A process stopped; see the logs above. Shutting down.", file=sys.stderr)
+        while True:
+            supervisor.check()
+            time.sleep(0.5)   # the supervisor's round, not a wait for something to happen
     except KeyboardInterrupt:
         pass
     finally:
-        stack.stop()
+        supervisor.stop()
     return 0
 
 

@@ -98,6 +98,13 @@ class SmsStore:
                                   .values(lease_owner=owner, lease_until=now + lease))
         return ids
 
+    def release_all(self, owner: str) -> int:
+        """Give up every lease held under `owner`: a restarted process with its predecessor's id
+        takes the conversations back at once (the predecessor is gone, its work half-done)."""
+        with self.repository.transaction() as unit:
+            return unit.conn.execute(update(sms_conversations).where(sms_conversations.c.lease_owner == owner)
+                                     .values(lease_owner=None, lease_until=None)).rowcount
+
     def release(self, conversation_id: int, owner: str) -> None:
         with self.repository.transaction() as unit:
             unit.conn.execute(update(sms_conversations).where(and_(

@@ -16,6 +16,8 @@ import json
 import logging
 import re
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -40,10 +42,13 @@ LANGUAGES = ("en", "es")
 # The first message a new conversation sends for the person: the core greets, in their language.
 OPENING_TEXT = {"en": "hi", "es": "español"}
 
-UNAVAILABLE = "We could not reach the server. Your message is kept; try again."
+UNAVAILABLE = "We could not reach the server. Your message is kept; please try again in a moment."
 SESSION_ENDED = "This chat session has ended. To continue, use your code."
 TOO_MANY_STARTS = "Many chats were started from this place in the last hour. Please try again a little later."
 TOO_MANY_MESSAGES = "That was a lot of messages at once. Please wait a few minutes, then go on."
+
+
+DATABASE_AWAY = (OperationalError, InterfaceError, SqlTimeoutError)
 
 
 class BadRequest(Exception):
@@ -57,7 +62,9 @@ def client_address(request: Request) -> str:
 
 
 def problem(reason: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=status)
+    # A 503 (the dialogue or the database is away for a moment) says when to try again.
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse({"error": reason}, status_code=status, headers=headers)
 
 
 async def json_body(request: Request) -> dict:
@@ -219,6 +226,9 @@ def guarded(handler):
             return await handler(request)
         except BadRequest as exc:
             return problem(exc.reason, exc.status)
+        except DATABASE_AWAY as exc:     # answered here, so the embedding site's CORS headers are kept
+            logger.warning("web chat: the database is not reachable (%s)", exc.__class__.__name__)
+            return problem(UNAVAILABLE, 503)
     return endpoint
 
 

@@ -15,7 +15,7 @@ from ...conftest import make_repository
 from ..conftest import app_settings, engine_app, serve
 from .helpers import ChatPerson, conversation_rows
 
-UNREACHABLE = "We could not reach the server. Your message is kept; try again."
+UNREACHABLE = "We could not reach the server. Your message is kept; please try again in a moment."
 
 
 def test_a_new_conversation_gets_a_server_issued_token_code_and_greeting(database_url, clock):
@@ -196,7 +196,7 @@ def test_when_the_dialogue_is_down_the_person_is_told_and_the_retry_works(databa
         person = ChatPerson(base)
         down = person.say("yes", message_id="flaky-0001")
         retried = person.say("yes", message_id="flaky-0001")
-    assert down.status_code == 503 and down.json() == {"error": UNREACHABLE}
+    assert down.status_code == 503 and down.json() == {"error": UNREACHABLE} and down.headers["retry-after"] == "5"
     assert retried.status_code == 200 and "Which language" in retried.json()["messages"][0]["text"]
 
 
