@@ -39,7 +39,8 @@ class SmsGateway:
         self.api = TwilioMessagesApi(settings.twilio_api_base_url, settings.twilio_account_sid,
                                      settings.twilio_auth_token)
         self.outbox = OutboxSender(self.store, self.api, context.clock, from_number=settings.twilio_from_number,
-                                   status_callback_url=f"{settings.public_base_url}/sms/twilio/status")
+                                   status_callback_url=f"{settings.public_base_url}/sms/twilio/status",
+                                   owner=settings.app_worker_id or None)
         self.outbox_loop = Loop("sms outbox", self.outbox.run_once, OUTBOX_POLL_SECONDS)
         self.inbox = InboxWorker(self.store, context.dialogue, context.clock, web_chat_url=settings.web_chat_url,
                                  catalog=Catalog(context.program), on_queued=self.outbox_loop.wake,
@@ -57,6 +58,7 @@ class SmsGateway:
         if self.worker_id:
             try:
                 await self.inbox.take_back_leases()
+                await self.outbox.settle_interrupted()
             except Exception as exc:   # the database is away: the leases simply run out instead
                 logger.warning("sms: could not take back leases at start (%s)", exc.__class__.__name__)
         self.outbox_loop.start()

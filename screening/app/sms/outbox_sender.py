@@ -28,19 +28,20 @@ MAX_ATTEMPTS = 10
 
 class OutboxSender:
     def __init__(self, store: SmsStore, api: TwilioMessagesApi, clock: Callable[[], datetime], *,
-                 from_number: str, status_callback_url: str, batch: int = 32):
+                 from_number: str, status_callback_url: str, batch: int = 32, owner: str | None = None):
         self.store = store
         self.api = api
         self.clock = clock
         self.from_number = from_number
         self.status_callback_url = status_callback_url
         self.batch = batch
+        self.owner = owner          # APP_WORKER_ID: recorded on each send, so a restart can settle it
 
     async def run_once(self) -> int:
         """Reconcile stale sends, then send everything due now; returns how many Twilio accepted."""
         await self.reconcile()
         accepted = 0
-        while claimed := await asyncio.to_thread(self.store.claim_sends, self.clock(), self.batch):
+        while claimed := await asyncio.to_thread(self.store.claim_sends, self.clock(), self.batch, self.owner):
             accepted += sum(await asyncio.gather(*(self._send(m) for m in claimed)))
         return accepted
 
@@ -63,10 +64,24 @@ class OutboxSender:
             await asyncio.to_thread(self.store.mark_failed, message.id, error=result.error)
         return False
 
+    async def settle_interrupted(self) -> int:
+        """At start: sends a stopped process with this worker id left half-done, settled at once."""
+        if not self.owner:
+            return 0
+        interrupted = await asyncio.to_thread(self.store.interrupted_sends, self.owner)
+        settled = await self._settle(interrupted)
+        if interrupted:
+            logger.warning("sms: settled %d send(s) a stopped process left unfinished", settled)
+        return settled
+
     async def reconcile(self) -> int:
         """Settle messages left `sending`: sent if Twilio has them, else queued to send now."""
         now = self.clock()
         stale = await asyncio.to_thread(self.store.stale_sending, now - STALE_SENDING)
+        return await self._settle(stale)
+
+    async def _settle(self, stale: list[Outgoing]) -> int:
+        now = self.clock()
         settled = 0
         for message in stale:
             try:
