@@ -23,7 +23,10 @@ from .twilio_api import TwilioMessagesApi
 
 logger = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=2)
-MAX_ATTEMPTS = 10
+# 429, 5xx and no connection are tried again (with backoff, capped at 5 minutes) for this long
+# after the reply was queued: Twilio down for hours still delivers every reply, in order, once
+# back. An older reply is recorded as failed (10 attempts used to be the limit: 14 minutes).
+RETRY_FOR = timedelta(hours=24)
 
 
 class OutboxSender:
@@ -53,7 +56,7 @@ class OutboxSender:
             await asyncio.to_thread(self.store.mark_sent, message.id, sid=result.sid, segments=result.segments,
                                     now=now)
             return True
-        if result.outcome == "retry" and message.attempts < MAX_ATTEMPTS:
+        if result.outcome == "retry" and now - message.created_at < RETRY_FOR:
             delay = retry_delay(message.attempts, result.retry_after)
             await asyncio.to_thread(self.store.mark_retry, message.id,
                                     next_attempt_at=now + timedelta(seconds=delay), error=result.error)
