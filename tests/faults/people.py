@@ -120,7 +120,7 @@ class SmsPerson(Person):
             self.retries += 1
             assert attempts < 3000, f"{self.name}: the webhook never took {body!r}"
             self.between()
-            _pause.wait(0.2)
+            _pause.wait(0.5)
         assert poll(lambda: self._settled(sid, before), between=self.between), \
             f"{self.name}: no reply to message {len(self.sent)} within {DEADLINE_SECONDS:.0f} s"
         reply = "\n".join(self.fake.bodies(self.phone)[before:])
@@ -167,7 +167,7 @@ class WebPerson(Person):
             self.retries += 1
             assert attempts < 3000, f"{self.name}: {path} never answered"
             self.between()
-            _pause.wait(0.2)
+            _pause.wait(0.5)
 
     def start(self) -> dict:
         self.sent.append("(start)")

@@ -162,13 +162,14 @@ class ChatApi:
             raise BadRequest("Please type a message.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadRequest(f"Messages can be up to {MAX_MESSAGE_CHARS} characters.")
-        if not self.limits.allow_message_in(session.conversation_id, self.now()):
+        if self.limits.too_many_messages_in(session.conversation_id, self.now()):
             return problem(TOO_MANY_MESSAGES, 429)
         try:
             messages = await self.send(session, message_id, text)
         except DialogueUnavailable as exc:
             logger.warning("web chat: the dialogue is unavailable (%s)", exc)
             return problem(UNAVAILABLE, 503)
+        self.limits.count_message_in(session.conversation_id, self.now())
         waiting = await run_in_threadpool(self.sessions.waiting_messages, session, self.now())
         return JSONResponse(await self.reply_view(session, messages, waiting))
 

@@ -36,8 +36,16 @@ class ChatLimits:
     def allow_start_from(self, address: str, now: datetime) -> bool:
         return self.starts_by_address.allow(self._address(address), now)
 
-    def allow_message_in(self, conversation_id: str, now: datetime) -> bool:
-        return self.messages_by_conversation.allow(pseudonym(self.secret_key, "chat", conversation_id), now)
+    # Messages are counted once answered: a message the assistant could not answer (503 while
+    # it restarts) and the person sends again does not use up their allowance.
+    def too_many_messages_in(self, conversation_id: str, now: datetime) -> bool:
+        return self.messages_by_conversation.exhausted(self._conversation(conversation_id), now)
+
+    def count_message_in(self, conversation_id: str, now: datetime) -> None:
+        self.messages_by_conversation.record(self._conversation(conversation_id), now)
+
+    def _conversation(self, conversation_id: str) -> str:
+        return pseudonym(self.secret_key, "chat", conversation_id)
 
 
 def chat_limits(secret_key: str, redis_url: str | None) -> ChatLimits:

@@ -280,3 +280,34 @@ def test_a_flood_of_messages_in_one_chat_is_slowed_not_stored(sqlite_url, clock,
                                    .where(m.messages.c.direction == "in")).scalar()
     repository.engine.dispose()
     assert stored == 1 + 5 + 1           # the opening, five messages, and the one after the wait
+
+
+class DownFor:
+    """The dialogue unavailable for its first `times` messages (Rasa restarting), then back."""
+
+    def __init__(self, inner, times: int):
+        self.inner, self.left = inner, times
+
+    async def send(self, *, sender, text, message_id, channel):
+        if self.left and message_id.endswith("while-down"):
+            self.left -= 1
+            raise DialogueUnavailable("test: restarting")
+        return await self.inner.send(sender=sender, text=text, message_id=message_id, channel=channel)
+
+    async def close(self):
+        await self.inner.close()
+
+
+def test_tries_again_while_the_assistant_restarts_do_not_use_up_the_message_allowance(sqlite_url, clock,
+                                                                                      monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "MESSAGES_PER_CONVERSATION", (5, 10 * 60))
+    inner = EngineDialogue(ScreeningEngine(make_repository(sqlite_url), clock=clock))
+    with serve(create_app(app_settings(sqlite_url), dialogue=DownFor(inner, 8), clock=clock)) as base:
+        person = ChatPerson(base)
+        tries = [person.say("yes", message_id="m-while-down").status_code for _ in range(9)]
+        answered = [person.say(text).status_code for text in ("1", "skip", "1", "1")]
+        flood = person.say("1")
+    assert tries == [503] * 8 + [200]          # eight tries while it was down, then answered
+    assert answered == [200] * 4               # five answered messages in all: the allowance
+    assert flood.status_code == 429
