@@ -133,8 +133,8 @@ class AppInput(InputChannel):
                 await on_new_message(UserMessage(
                     fields["text"], collector, fields["sender"], input_channel=self.name(),
                     message_id=fields["message_id"], metadata=fields["metadata"]))
-            except Exception:
-                logger.error("app channel: the turn failed", exc_info=False)
+            except Exception as exc:   # the type only: an exception's text can quote the message
+                logger.error("app channel: the turn failed (%s)", exc.__class__.__name__)
                 return _problem(503, "the assistant could not answer; send the same message_id again")
             if not collector.messages:
                 return _problem(503, "no reply was produced; send the same message_id again")
