@@ -114,6 +114,14 @@ def start_app(env: dict[str, str], log_dir: Path, port: int, rasa_port: int = RA
     return _spawn("app", args, app_env, log_dir, f"http://127.0.0.1:{port}/healthz")
 
 
+def answers(health_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(health_url, timeout=2) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def wait_until_ready(process: Process, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,6 +196,29 @@ class Stack:
         for name in names:
             wait_until_ready(self.processes[name])
 
+    def start_supervised(self, timeout: float = 300, **options) -> Supervisor:
+        """Start every process under a supervisor and wait until each answers. One killed while
+        loading (a signal: kill -9, out of memory) is restarted like any other; one that exits
+        with an error code before it ever answered (a port in use, a missing key) stops the
+        start with its log, since starting it again would fail the same way."""
+        for name in self.names():
+            self.spawn(name)
+        supervisor = self.supervisor(**options)
+        waiting, deadline = set(self.names()), time.monotonic() + timeout
+        while waiting:
+            for name in sorted(waiting):
+                process = self.processes[name]
+                returncode = process.poll()
+                if returncode is not None and returncode > 0:
+                    raise StackError(f"{name} exited with {returncode}:\n{process.log_tail()}")
+                if returncode is None and answers(process.health_url):
+                    waiting.discard(name)
+            supervisor.check()
+            if time.monotonic() > deadline:
+                raise StackError(f"not answering within {timeout:.0f} s: {', '.join(sorted(waiting))}")
+            time.sleep(0.2)  # polling servers that are starting up, not synchronising a test
+        return supervisor
+
     def supervisor(self, **options) -> Supervisor:
         """A supervisor of the processes started so far, restarting each through `spawn`."""
         supervisor = Supervisor(self.spawn, **options)
@@ -230,7 +261,8 @@ def main() -> int:
     # they run in their own sessions and would otherwise outlive this one.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        stack.start()
+        # Supervised from the first moment: a process killed while loading is started again.
+        supervisor = stack.start_supervised()
     except (StackError, KeyboardInterrupt) as exc:
         print(str(exc) or "Stopped while starting.", file=sys.stderr)
         stack.stop()
@@ -250,9 +282,8 @@ Ready.
   Database:                     {settings.database_url}
   Logs:                         {stack.log_dir}
 Press Ctrl-C to stop.""", flush=True)
-    # From here on a process that dies is restarted (with backoff) and the others keep going;
-    # the loss and the restart are logged here, the process's own words stay in its log file.
-    supervisor = stack.supervisor()
+    # A process that dies is restarted (with backoff) and the others keep going; the loss and
+    # the restart are logged here, the process's own words stay in its log file.
     try:
         while True:
             supervisor.check()
@@ -260,6 +291,8 @@ Press Ctrl-C to stop.""", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second Ctrl-C does not cut the stop short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         supervisor.stop()
     return 0
 

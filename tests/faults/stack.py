@@ -14,6 +14,7 @@ from ..app.conftest import serve
 from ..app.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE_URL, FakeTwilio
 from ..conftest import AUDIT_KEY, ENCRYPTION_KEY, SECRET_KEY
 from ..e2e.conftest import free_port
+from .people import poll
 
 
 class SupervisedStack:
@@ -72,8 +73,22 @@ def supervised_stack(tmp_path_factory, database_url: str, **extra_env):
                     "TWILIO_API_BASE_URL": twilio_url, "LOG_LEVEL": "INFO", **extra_env})
         stack = Stack(env, workdir / "log", rasa_port=free_port(), action_port=int(env["ACTION_SERVER_PORT"]),
                       app_port=free_port())
-        stack.start()
-        running = SupervisedStack(stack, stack.supervisor(), fake)
+        # As in the issue: the action server is killed while the stack is still loading. The start
+        # goes on (the supervisor starts it again) instead of shutting everything down.
+        killed_while_loading = []
+
+        def kill_the_action_server_while_loading():
+            process = poll(lambda: stack.processes.get("actions"), timeout=60, every=0.01)
+            if process and process.poll() is None:
+                os.kill(process.popen.pid, signal.SIGKILL)
+                killed_while_loading.append(process.popen.pid)
+
+        killer = threading.Thread(target=kill_the_action_server_while_loading, daemon=True)
+        killer.start()
+        supervisor = stack.start_supervised()
+        killer.join(60)
+        running = SupervisedStack(stack, supervisor, fake)
+        running.killed_while_loading = killed_while_loading
         try:
             yield running
         finally:
