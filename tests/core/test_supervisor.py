@@ -156,3 +156,59 @@ def test_a_process_that_cannot_be_started_is_tried_again_later(caplog):
 def test_delays_and_exit_statuses_read_plainly():
     assert [restart_delay(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
     assert exit_status(-9) == "killed by SIGKILL" and exit_status(3) == "exit code 3"
+
+
+class TinyStack:
+    """A Stack whose processes are tiny web servers (or one that fails), to start supervised."""
+
+    def __init__(self, tmp_path, failing: str | None = None):
+        from screening.stack import Stack
+
+        self.failing = failing
+        self.ports = {}
+        self.stack = Stack({}, tmp_path)
+        self.stack.names = lambda: ["one", "two"]
+        self.stack.spawn = self.spawn
+
+    def spawn(self, name):
+        from screening.stack import _spawn
+
+        from tests.e2e.conftest import free_port
+
+        port = self.ports.setdefault(name, free_port())
+        code = "import sys; print('no such key'); sys.exit(3)" if name == self.failing else \
+            f"import http.server as h; h.HTTPServer(('127.0.0.1', {port}), h.SimpleHTTPRequestHandler).serve_forever()"
+        process = _spawn(name, [sys.executable, "-c", code], dict(os.environ), self.stack.log_dir,
+                         f"http://127.0.0.1:{port}/")
+        self.stack.processes[name] = process
+        return process
+
+
+def test_a_process_killed_while_the_stack_starts_is_started_again_and_the_start_goes_on(tmp_path):
+    tiny = TinyStack(tmp_path)
+    original = tiny.spawn
+
+    def spawn_then_kill_the_first_one(name):
+        process = original(name)
+        if name == "one" and not getattr(tiny, "killed", False):
+            tiny.killed = True
+            os.kill(process.popen.pid, signal.SIGKILL)           # killed while loading
+        return process
+
+    tiny.stack.spawn = spawn_then_kill_the_first_one
+    supervisor = tiny.stack.start_supervised(timeout=60)
+    try:
+        assert supervisor.restarts == {"one": 1, "two": 0}
+        assert all(p.poll() is None for p in tiny.stack.processes.values())
+    finally:
+        supervisor.stop()
+    assert all(p.poll() is not None for p in tiny.stack.processes.values())
+
+
+def test_a_process_that_exits_with_an_error_while_starting_stops_the_start_with_its_log(tmp_path):
+    from screening.stack import StackError
+
+    tiny = TinyStack(tmp_path, failing="two")
+    with pytest.raises(StackError, match="two exited with 3:\nno such key"):
+        tiny.stack.start_supervised(timeout=60)
+    tiny.stack.stop()
