@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from screening.app.sms.store import SmsStore
 from screening.crypto import pseudonym
@@ -23,7 +23,7 @@ from screening.records import models as m
 from screening.records.sms_tables import sms_conversations, sms_inbox, sms_outbox, sms_sender_id
 from screening.records.web_tables import web_conversations
 
-from ..app.sms.conftest import OUR_NUMBER, PUBLIC_BASE_URL, inbound_form, signature_for
+from ..app.sms.conftest import PUBLIC_BASE_URL, inbound_form, signature_for
 
 DEADLINE_SECONDS = 300.0          # a Rasa restart at its longest backoff, plus the turn itself
 _pause = threading.Event()         # never set: .wait() is a pause between polls, not a synchronisation
@@ -235,10 +235,3 @@ def without_codes(texts: list[str], code: str | None) -> list[str]:
     blanked = [t.replace(code, "<code>") if code else t for t in texts]
     return [re.sub(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b", "<resume code>", t) for t in blanked]
 
-
-def count_rows(repository, table) -> int:
-    with repository.transaction() as unit:
-        return unit.conn.execute(select(func.count()).select_from(table)).scalar()
-
-
-__all__ = ["OUR_NUMBER", "SmsPerson", "WebPerson", "stored_for", "without_codes", "poll", "count_rows"]
