@@ -138,6 +138,8 @@ def test_readyz_says_not_ready_while_the_action_server_or_rasa_is_down_and_ready
     assert readiness() == (200, {"status": "ready"}) and httpx.get(f"{running.app_url}/healthz").status_code == 200
 
 
+# A Rasa restart costs about 20 s; the soak's 100 kills need far more than the default 10 minutes.
+@pytest.mark.timeout(max(600, KILLS * 40))
 def test_people_screening_while_processes_are_killed_lose_nothing_and_get_nothing_twice(running):
     repository = make_repository(running.stack.env["DATABASE_URL"])
     rng = random.Random(SEED)
