@@ -137,7 +137,7 @@ class ChatApi:
         language = body.get("language") or "en"
         if language not in LANGUAGES:
             raise BadRequest("The language must be 'en' or 'es'.")
-        if not self.limits.allow_start_from(client_address(request), self.now()):
+        if self.limits.too_many_starts_from(client_address(request), self.now()):
             return problem(TOO_MANY_STARTS, 429)
         issued = await run_in_threadpool(self.sessions.start, language, self.now())
         try:
@@ -147,6 +147,7 @@ class ChatApi:
             logger.warning("web chat: the dialogue is unavailable (%s)", exc)
             await run_in_threadpool(self.sessions.end, issued.token, self.now())
             return problem(UNAVAILABLE, 503)
+        self.limits.count_start_from(client_address(request), self.now())
         view = self.issued_view(issued) | await self.reply_view(issued.session, messages)
         return JSONResponse(view, status_code=201)
 

@@ -311,3 +311,20 @@ def test_tries_again_while_the_assistant_restarts_do_not_use_up_the_message_allo
     assert tries == [503] * 8 + [200]          # eight tries while it was down, then answered
     assert answered == [200] * 4               # five answered messages in all: the allowance
     assert flood.status_code == 429
+
+
+class OpeningDownFor(DownFor):
+    async def send(self, *, sender, text, message_id, channel):
+        if self.left and message_id.endswith(":opening"):
+            self.left -= 1
+            raise DialogueUnavailable("test: restarting")
+        return await self.inner.send(sender=sender, text=text, message_id=message_id, channel=channel)
+
+
+def test_starts_the_assistant_could_not_answer_do_not_use_up_the_address_allowance(sqlite_url, clock, monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "STARTS_PER_ADDRESS", (3, 60 * 60))
+    inner = EngineDialogue(ScreeningEngine(make_repository(sqlite_url), clock=clock))
+    with serve(create_app(app_settings(sqlite_url), dialogue=OpeningDownFor(inner, 5), clock=clock)) as base:
+        statuses = [httpx.post(f"{base}/chat/api/conversations", json={}).status_code for _ in range(9)]
+    assert statuses == [503] * 5 + [201] * 3 + [429]     # five Start presses while it restarted, then three chats
