@@ -230,7 +230,8 @@ class Turn:
         kind, _, name = (self.row.step if self.row else "").partition(":")
         if kind != "item":
             return False
-        return read_item_answer(self.instrument.item(name), self.text, self.lang) is not None
+        # The word lists only: a guess from examples must never outweigh a guess about danger.
+        return read_item_answer(self.instrument.item(name), self.text, self.lang, learned=False) is not None
 
     def names_an_option_over(self, command: str | None) -> bool:
         kind, _, name = (self.row.step if self.row else "").partition(":")
