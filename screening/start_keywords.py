@@ -57,14 +57,14 @@ def check_keyword(language: str, keyword: str) -> str:
     if not printed:
         raise StartKeywordError(f"{name} is empty: set a word people text to start, like "
                                 f"{DEFAULT_KEYWORDS.get(language, 'SCREEN')}")
-    if len(printed) > MAX_KEYWORD_CHARS or not all(ch.isalpha() for ch in printed):
-        raise StartKeywordError(f"{name} {printed!r}: use one word of letters only "
-                                f"(no spaces, digits or signs), at most {MAX_KEYWORD_CHARS} letters")
     word = squeeze(printed)
     if word in CARRIER_KEYWORDS:
         raise StartKeywordError(f"{name} {printed!r} is a carrier keyword (STOP, START, HELP, INFO, CANCEL, "
                                 "END, QUIT, UNSUBSCRIBE, AYUDA, PARAR...): the phone company acts on it "
                                 "before the screening sees it. Choose another word")
+    if len(printed) > MAX_KEYWORD_CHARS or not all(ch.isalpha() for ch in printed):
+        raise StartKeywordError(f"{name} {printed!r}: use one word of letters only "
+                                f"(no spaces, digits or signs), at most {MAX_KEYWORD_CHARS} letters")
     if word in ANSWER_WORDS or any(detect_command(printed, lang) in NOT_A_START_COMMAND for lang in ("en", "es")):
         raise StartKeywordError(f"{name} {printed!r} is a word the screening already reads as an answer or a "
                                 "command (like YES, PAUSE, EXIT, SKIP, WHY). Choose another word")
