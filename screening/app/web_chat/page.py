@@ -11,10 +11,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ...languages import LANGUAGES
 from ..context import AppContext
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-PAGE_LANGUAGES = ("en", "es")
+PAGE_LANGUAGES = LANGUAGES
 
 PAGE = """<!doctype html>
 <html lang="{language}">

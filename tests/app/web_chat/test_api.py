@@ -220,7 +220,7 @@ def test_spanish_from_the_start(sqlite_url, clock):
         person = ChatPerson(base, language="es")
         wrong = httpx.post(f"{base}/chat/api/conversations", json={"language": "fr"})
     assert "Hola" in person.text() and person.view["language"] == "es"
-    assert wrong.status_code == 400 and wrong.json() == {"error": "The language must be 'en' or 'es'."}
+    assert wrong.status_code == 400 and wrong.json() == {"error": "The language must be one of: en, es, pt, ht, zh, vi, kea."}
 
 
 @pytest.mark.redis
