@@ -76,7 +76,8 @@ def test_questions_come_with_buttons_and_progress(database_url, clock):
     with serve(engine_app(app_settings(database_url), clock)) as base:
         person = ChatPerson(base)
         person.say("yes")
-        assert [b["title"] for b in person.view["messages"][0]["buttons"]] == ["English", "Español"]
+        assert [b["title"] for b in person.view["messages"][0]["buttons"]] == ["English", "Español", "Português", "Kreyòl ayisyen", "中文", "Tiếng Việt",
+                                                                      "Kriolu kabuverdianu"]
         person.say("1")
         person.say("skip")
         person.say("skip")
