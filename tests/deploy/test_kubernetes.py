@@ -28,7 +28,8 @@ SERVICES = ("app", "rasa", "actions")
 SECRET_NAME = "screening-secrets"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
 # Settings of the processes in the image and of the database images, not of the project.
-PROCESS_SETTINGS = {"HOME", "PYTHONDONTWRITEBYTECODE", "MPLCONFIGDIR", "PGDATA", "POSTGRES_USER", "POSTGRES_DB"}
+PROCESS_SETTINGS = {"HOME", "PYTHONDONTWRITEBYTECODE", "MPLCONFIGDIR", "RASA_TELEMETRY_ENABLED", "PGDATA", "POSTGRES_USER",
+                    "POSTGRES_DB"}
 
 
 @functools.lru_cache(maxsize=None)
