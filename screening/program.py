@@ -90,9 +90,12 @@ class StaffHours:
         raise ProgramSettingsError("PROGRAM_STAFF_HOURS names no day")
 
 
+DEFAULT_NAME = "the Needs Check program"
+
+
 @dataclass(frozen=True)
 class Program:
-    name: str = "the Needs Check program"
+    name: str = DEFAULT_NAME             # PROGRAM_NAME; when unset, each language says its own default
     phone: str = ""                     # where a person can call the program's staff
     mode: str = "fine_waiver"
     staff_hours: StaffHours = field(default_factory=StaffHours)
@@ -101,6 +104,10 @@ class Program:
     # The words printed on the citation insert that start the screening by text, per language
     # ((language, word) pairs; INSERT_KEYWORD*, screening/start_keywords.py).
     start_keywords: tuple[tuple[str, str], ...] = tuple(DEFAULT_KEYWORDS.items())
+
+    @property
+    def name_is_set(self) -> bool:
+        return self.name != DEFAULT_NAME
 
     def start_keyword(self, language: str) -> str:
         return dict(self.start_keywords).get(language, "")

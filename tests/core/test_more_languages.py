@@ -263,3 +263,15 @@ def test_statewide_lines_say_who_answers_in_the_persons_language_or_has_an_inter
     assert not any("Project Bread" in name for name in interpreted + spoken)    # nothing claimed unknown
     english = StatewideLines(CATALOG).referrals(["safety"], language="en")
     assert all(r.reason == say("en", "reason_statewide") for r in english)
+
+
+@pytest.mark.parametrize("language, words", [
+    ("es", "el programa Needs Check"), ("pt", "Programa Needs Check"), ("vi", "chương trình Needs Check"),
+])
+def test_the_default_program_name_is_said_in_the_persons_language(language, words):
+    from screening.dialogue.catalog import Catalog
+    from screening.program import Program
+    catalog = Catalog(Program())
+    said = catalog.say(language, "sms.help")
+    assert words in said and "the Needs Check program" not in said
+    assert "Programa Puente" in Catalog(Program(name="Programa Puente")).say(language, "sms.help")
