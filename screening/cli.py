@@ -40,7 +40,8 @@ from .training_data import generated_options_file
 
 
 def _db_upgrade(args) -> int:
-    migrate.upgrade(load_settings().database_url)
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, encryption_key=settings.encryption_key)
     print("database schema is up to date")
     return 0
 

@@ -36,7 +36,7 @@ def people(engine, repository, clock):
 
 def cases(repository, viewer, **params):
     with repository.transaction() as unit:
-        return [c.screening_id for c in list_cases(unit.conn, viewer, CaseFilter.from_params(params))]
+        return [c.screening_id for c in list_cases(unit.conn, viewer, CaseFilter.from_params(params), cipher=unit.cipher)]
 
 
 def test_crisis_and_asked_for_a_person_come_first_then_newest(repository, people):
