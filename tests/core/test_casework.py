@@ -122,7 +122,7 @@ def test_a_completion_code_check_says_valid_with_dates_and_nothing_else(reposito
 
 def test_program_figures_count_the_funnel_needs_and_mix(repository, people):
     with repository.transaction() as unit:
-        figures = program_figures(unit.conn)
+        figures = program_figures(unit.conn, unit.cipher)
     assert figures.funnel == [("started", 4), ("consented", 4), ("completed", 3)]
     assert ("housing", 1) in figures.needs
     assert dict(figures.languages) == {"en": 3, "es": 1}
