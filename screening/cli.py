@@ -20,6 +20,8 @@
   screening purge --older-than DAYS         delete screenings past retention, keep counts
   screening reminders list [--json] [--due-before ISO-DATETIME]
                                             what is scheduled: screening id, kind, due time (no personal details)
+  screening insert --out FILE.pdf [--language en,es,...] [--size letter|half-letter|card]
+                                            the printable citation insert: how to start, in each language
 """
 from __future__ import annotations
 
@@ -374,6 +376,46 @@ def _reminders_list(args) -> int:
     return 0
 
 
+def _insert(args) -> int:
+    import os
+    import tempfile
+
+    from .insert import FontMissing, InsertError, find_fonts, insert_blocks, render_insert
+    from .insert.texts import NOT_REVIEWED
+    from .program import ProgramSettingsError, load_program
+
+    settings = load_settings()
+    try:
+        program = load_program()
+        blocks = insert_blocks(args.language.split(","), program, number=settings.twilio_from_number,
+                               public_base_url=settings.public_base_url)
+        web_address = blocks[0].chat_url.split("://", 1)[1].split("?", 1)[0]
+        document = render_insert(blocks, args.size, find_fonts(), program_name=program.name, web_address=web_address)
+    except (InsertError, FontMissing, ProgramSettingsError) as exc:
+        print(f"screening: {exc}; no insert was written", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    # Written whole or not at all: a half-written PDF never replaces a good one.
+    handle, partial = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".pdf.tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(document)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)       # a file to share with the printer, not a secret
+        os.replace(partial, out)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    print(f"wrote {out}: {args.size}, {', '.join(b.language for b in blocks)} "
+          f"({program.mode.replace('_', ' ')} wording)")
+    unreviewed = [b.language for b in blocks if b.review == NOT_REVIEWED]
+    if unreviewed:
+        print(f"{NOT_REVIEWED}: {', '.join(unreviewed)} (have a fluent reader check it before printing)",
+              file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="screening", description="Needs-screening intake assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -449,6 +491,14 @@ def parser() -> argparse.ArgumentParser:
     reminders_list.add_argument("--due-before", type=_due_before, metavar="ISO-DATETIME",
                                 help="only those due before this time (UTC unless a zone is given)")
     reminders_list.set_defaults(run=_reminders_list)
+
+    insert = commands.add_parser("insert", help="the printable citation insert (PDF): how to start, in each language")
+    insert.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    insert.add_argument("--language", default="en,es,pt,ht,zh,vi,kea", metavar="CODES",
+                        help="comma-separated, in print order (default: en,es,pt,ht,zh,vi,kea)")
+    insert.add_argument("--size", choices=("letter", "half-letter", "card"), default="letter",
+                        help="letter (8.5x11 in), half-letter (5.5x8.5 in) or card (4x6 in); default letter")
+    insert.set_defaults(run=_insert)
     return root
 
 

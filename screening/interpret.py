@@ -1303,6 +1303,34 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
     return tuple(i for i in order if i in picked)
 
 
+@_never_raise(True)
+def recognizes_anything(text: str, options: Sequence[OptionChoice], language: str) -> bool:
+    """True when the word lists see something in the answer that bears on the choice: a number
+    or a frequency, a negator, a yes or no, a contrast, an option's words negated, or words of
+    two options. An answer they could not read *despite* such words is
+    unsure for a reason ("3 times this year" between two bands, "often or sometimes"): it is asked
+    again, never guessed. Words of one option beside words the lists do not know ("in a tent
+    behind the mall") are left to the learned reader."""
+    lex = load_lexicon()
+    answer = _answer(text, lex)
+    words = answer.words
+    if any(_number(w, lex) is not None or w in lex.negators for w in words):
+        return True
+    if any(w in lex.yes or w in lex.no for w in words):
+        return True
+    if any(_occurs(words, phrase) for phrase in lex.contrast + lex.concessive):
+        return True
+    if find_frequencies(words, lex.frequency):
+        return True
+    options = tuple(options or ())
+    if not options:
+        return False
+    named = {s.option for s in _option_spans(answer, words, options, lex, short_ok=True,
+                                             rules=_rules_for(options), yes_no=False)}
+    return len(named) > 1 or any(s.negated for s in _option_spans(
+        answer, words, options, lex, short_ok=True, rules=_rules_for(options), yes_no=False))
+
+
 @_never_raise(None)
 def yes_or_no(text: str, language: str) -> str | None:
     """ "yes", "no", or None when the whole answer is not a yes or no phrase."""

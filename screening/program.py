@@ -23,6 +23,8 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
+from .start_keywords import DEFAULT_KEYWORDS
+
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 MODES = ("fine_waiver", "voluntary")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -96,6 +98,12 @@ class Program:
     staff_hours: StaffHours = field(default_factory=StaffHours)
     staff_hours_text: str = DEFAULT_HOURS
     retention_days: int = 365           # how long screenings are kept, as told to people
+    # The words printed on the citation insert that start the screening by text, per language
+    # ((language, word) pairs; INSERT_KEYWORD*, screening/start_keywords.py).
+    start_keywords: tuple[tuple[str, str], ...] = tuple(DEFAULT_KEYWORDS.items())
+
+    def start_keyword(self, language: str) -> str:
+        return dict(self.start_keywords).get(language, "")
 
     @property
     def has_deadline(self) -> bool:
@@ -125,4 +133,14 @@ def load_program(env: Mapping[str, str] | None = None) -> Program:
         staff_hours=StaffHours.parse(hours_text),
         staff_hours_text=hours_text,
         retention_days=int(retention),
+        start_keywords=_start_keywords(env),
     )
+
+
+def _start_keywords(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    from .start_keywords import StartKeywordError, load_start_keywords
+
+    try:
+        return load_start_keywords(env)
+    except StartKeywordError as exc:
+        raise ProgramSettingsError(str(exc)) from None

@@ -164,7 +164,7 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
         events = _purge_rasa_tracker(rasa_tracker_url, cutoff)
         if events:
             with repository.transaction() as unit:
-                audit.append(unit.conn, repository.secret_key, actor=actor, action="purge.rasa_tracker", now=now,
+                audit.append(unit.conn, repository.audit_keys, actor=actor, action="purge.rasa_tracker", now=now,
                              details={"cutoff": cutoff.isoformat(), "rows": events})
         report.rows_deleted["events (Rasa)"] += events
     return report

@@ -74,7 +74,7 @@ def segments(text: str) -> int:
         units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
         single, part = 160, 153
     else:
-        units = len(text.encode("utf-16-le")) // 2
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2   # a lone surrogate is one unit
         single, part = 70, 67
     if units == 0:
         return 0

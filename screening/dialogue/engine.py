@@ -31,13 +31,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import interpret, need_words, reminders
+from .. import interpret, need_words, reminders, start_keywords
 from ..clock import utc_now
 from ..crisis import CrisisReading, read_crisis, read_safety_reply
 from ..config import DEFAULT_PUBLIC_BASE_URL
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
+from ..language_id import guess_language
 from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..program import Program, load_program
@@ -47,7 +48,7 @@ from ..scoring import positive_needs, score_all
 from ..sms_text import WEB_CHAT_LINK
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
-from .catalog import Catalog
+from .catalog import LANGUAGES, Catalog
 from .reading import command_from_intent, option_named_over_command, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .directory_referrals import DirectoryReferrals
@@ -230,7 +231,8 @@ class Turn:
         kind, _, name = (self.row.step if self.row else "").partition(":")
         if kind != "item":
             return False
-        return read_item_answer(self.instrument.item(name), self.text, self.lang) is not None
+        # The word lists only: a guess from examples must never outweigh a guess about danger.
+        return read_item_answer(self.instrument.item(name), self.text, self.lang, learned=False) is not None
 
     def names_an_option_over(self, command: str | None) -> bool:
         kind, _, name = (self.row.step if self.row else "").partition(":")
@@ -255,8 +257,9 @@ class Turn:
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
             self.set_language("es")
             self.say("language_switched")
-        if command in ("english", "spanish"):
-            self.set_language("es" if command == "spanish" else "en")
+        switch_to = {"english": "en", "spanish": "es"}.get(command) or self.keyword_language(command)
+        if switch_to:
+            self.set_language(switch_to)
             if self.row.step == "language":
                 self.say("language_set")
                 self.advance()
@@ -288,12 +291,13 @@ class Turn:
     def start(self, language: str | None = None) -> None:
         """A new screening; `language` when the person already chose one (starting over)."""
         command = interpret.detect_command(self.text, "en")
+        language = language or self.first_message_language(command)
         spanish = command == "spanish" or (command != "english" and interpret.looks_spanish(self.text)) \
             or self.incoming.intent == "language_spanish"
         if language:
             spanish = language == "es"
         self.row = self.unit.create_screening(
-            self.participant_id, language="es" if spanish else "en", channel=self.incoming.channel,
+            self.participant_id, language=language or ("es" if spanish else "en"), channel=self.incoming.channel,
             instrument_id=self.instrument.id, instrument_version=self.instrument.version,
             step="consent", now=self.now)
         if language or spanish or command == "english":
@@ -305,6 +309,23 @@ class Turn:
             self.check_safety(danger)
         else:
             self.prompt("consent")
+
+    def first_message_language(self, command: str | None) -> str | None:
+        """The language a first message chooses: the insert's start word for it (SCREEN, EVALUAR...),
+        else the language it is written in when it says more than a greeting
+        (screening/language_id.py); only a language the assistant speaks."""
+        named = start_keywords.language_of(self.text, self.engine.program.start_keywords)
+        if named is not None or command is not None:
+            return named if named in LANGUAGES else None
+        guessed = guess_language(self.text, LANGUAGES)
+        return guessed[0] if guessed else None
+
+    def keyword_language(self, command: str | None) -> str | None:
+        """Another language's start word sent during a screening: a switch to that language."""
+        if command is not None:
+            return None
+        named = start_keywords.language_of(self.text, self.engine.program.start_keywords)
+        return named if named in LANGUAGES and named != self.lang else None
 
     def closing_day(self) -> date:
         """The last day of this screening: one clock, the deadline.

@@ -149,7 +149,9 @@ def test_purge_also_clears_rasas_own_tracker_file(repository, clock, tmp_path):
     assert report.rows_deleted["events (Rasa)"] == 2
     with repository.transaction() as unit:
         actions = [e.action for e in audit.recent(unit.conn, limit=5)]
+        chain = audit.verify(unit.conn, AUDIT_KEY)
     assert "purge.rasa_tracker" in actions
+    assert chain.intact, chain  # signed with the audit key like every other event
 
 
 def test_purge_deletes_ended_console_sessions_and_keeps_live_ones(repository, clock):
