@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .accounts import may
@@ -182,7 +182,9 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
     if wanted.need:
         conditions.append(or_(
             exists().where(and_(m.needs.c.screening_id == s.c.id, m.needs.c.category == wanted.need)),
-            s.c.id.in_(_positive_for(conn, cipher, wanted.need))))
+            # Rendered inline: the list can pass the database's limit on bound parameters.
+            s.c.id.in_(bindparam("positive_for_need", _positive_for(conn, cipher, wanted.need),
+                                 expanding=True, literal_execute=True))))
     if wanted.language:
         conditions.append(s.c.language == wanted.language)
     if wanted.channel:
