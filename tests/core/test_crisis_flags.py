@@ -16,7 +16,7 @@ from screening.records import migrate, models as m
 from screening.records.db import make_engine
 from screening.records.sealing import open_flag
 
-from ..conftest import ENCRYPTION_KEY, make_repository, scratch_postgres_database
+from ..conftest import ENCRYPTION_KEY, scratch_postgres_database
 from .crisis_cases import add_flag, new_case
 
 T0 = datetime(2026, 11, 24, 9, 0)
@@ -83,7 +83,8 @@ def test_the_crisis_case_waiting_longest_comes_first_with_its_kinds_and_wait(rep
 
     # The wait is read from the clock passed in; without one there is no wait to show.
     with repository.transaction() as unit:
-        later = {c.screening_id: c for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now + timedelta(days=1), cipher=unit.cipher)}
+        later = {c.screening_id: c for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now + timedelta(days=1),
+                                                       cipher=unit.cipher)}
         unclocked = list_cases(unit.conn, BOSS, CaseFilter(), cipher=unit.cipher)
     assert later[ids["waiting_longest"]].waiting == "waiting 1 d 2 h"
     assert all(c.waiting == "" for c in unclocked)

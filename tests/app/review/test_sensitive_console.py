@@ -19,7 +19,8 @@ def test_case_page_list_dashboard_and_export_show_the_encrypted_answers(console)
     case = html.unescape(boss.get(f"/review/cases/{case_id}").text)
     assert "Suicide or self-harm" in case and "at question phq9_9" in case
     assert "Several days" in case and "Frequently" in case and "Very much" in case
-    assert case.count("positive</strong>") == 5          # depression, thoughts of self-harm, stress, substance use, safety
+    # depression, thoughts of self-harm, stress, substance use, safety
+    assert case.count("positive</strong>") == 5
     assert ">14<" in case                                 # the safety score
     assert case_id in boss.get("/review/cases", params={"need": "safety"}).text
     assert case_id not in boss.get("/review/cases", params={"need": "food"}).text
