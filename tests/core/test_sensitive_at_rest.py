@@ -315,3 +315,30 @@ def test_migration_0013_encrypts_existing_rows_and_the_downgrade_decrypts_them(n
     again = clear_values(url)
     assert set(again["state"][0]) == {"history", "crisis_enc"}         # a new token: compared by its keys
     assert {k: v for k, v in again.items() if k != "state"} == {k: v for k, v in sealed.items() if k != "state"}
+
+
+# the rule is the instrument's data ----------------------------------------------------------------
+def test_which_answers_are_encrypted_follows_the_instrument_file(tmp_path, repository, clock):
+    from screening.instrument import DEFAULT_INSTRUMENT, load_instrument
+    from screening.records.sealing import Sensitivity
+
+    edited = DEFAULT_INSTRUMENT.read_text(encoding="utf-8").replace(
+        "  - id: ahc_1\n", "  - id: ahc_1\n    sensitive: true\n", 1).replace(
+        "  - id: ahc_24\n", "  - id: ahc_24\n    sensitive: false\n", 1)
+    (tmp_path / "instrument.yaml").write_text(edited, encoding="utf-8")
+    instrument = load_instrument(tmp_path / "instrument.yaml")
+    assert "ahc_1" in instrument.sensitive_items and "ahc_24" not in instrument.sensitive_items
+    assert "housing_instability" in instrument.sensitive_domains and "stress" not in instrument.sensitive_domains
+
+    custom = Repository(repository.engine, repository.cipher, SECRET_KEY, AUDIT_KEY, Sensitivity.of(instrument))
+    with custom.transaction() as unit:
+        participant = unit.participant_id("test", "person-1", clock.now)
+        row = unit.create_screening(participant, language="en", channel="test", instrument_id="i",
+                                    instrument_version="v", step="consent", now=clock.now)
+        for item_id, option in (("ahc_1", "worried"), ("ahc_24", "very_much")):
+            unit.add_answer(row.id, item_id, option_ids=[option], free_text=None, skip_reason=None,
+                            language="en", now=clock.now)
+        stored = {r.item_id: (r.option_ids, r.answer_enc is not None) for r in unit.conn.execute(select(m.answers))}
+        read = {item: a.option_ids for item, a in unit.current_answers(row.id).items()}
+    assert stored == {"ahc_1": ([], True), "ahc_24": (["very_much"], False)}
+    assert read == {"ahc_1": ("worried",), "ahc_24": ("very_much",)}
