@@ -170,16 +170,17 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from screening.languages import LANGUAGE_COMMANDS, LANGUAGES
 from screening.frequency import Frequency, FrequencyWords, find_frequencies, years_at
 from screening.text_normalize import clean_message, normalize
 
 log = logging.getLogger(__name__)
 
 LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
-LEXICON_LANGUAGES = ("en", "es")
+LEXICON_LANGUAGES = LANGUAGES
 
 COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
-            "english", "spanish", "more", "town", "bot_question", "reminders_off", "reminders_on")
+            *LANGUAGE_COMMANDS, "more", "town", "bot_question", "reminders_off", "reminders_on")
 
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
 FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
+from ..languages import LANGUAGES  # noqa: F401  (the one list of languages, re-exported)
 from ..program import Program, StaffHours
 from ..resources import phone_variables
 
 MESSAGES_DIR = Path(__file__).resolve().parent.parent / "content" / "messages"
-LANGUAGES = ("en", "es")
 VOLUNTARY_SECTION = "voluntary"
 _MISSING = object()
 

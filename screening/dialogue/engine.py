@@ -39,6 +39,7 @@ from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
 from ..language_id import guess_language
+from ..languages import ALL as ALL_LANGUAGES, LANGUAGE_COMMANDS
 from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..program import Program, load_program
@@ -59,7 +60,8 @@ PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 # One clock: the deadline is 45 days from the date on the ticket (see Turn.closing_day).
 DEADLINE_DAYS = reminders.DEADLINE_DAYS
 
-LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
+# The numbered language menu: every language, each in its own name.
+LANGUAGE_OPTIONS = tuple((language.code, language.own_name) for language in ALL_LANGUAGES)
 CONTACT_OPTIONS = ("text", "call", "email", "none")
 AFTER_SUMMARY_COMMANDS = {"more", "town"}
 # Steps the person cannot go back to with BACK.
@@ -257,7 +259,7 @@ class Turn:
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
             self.set_language("es")
             self.say("language_switched")
-        switch_to = {"english": "en", "spanish": "es"}.get(command) or self.keyword_language(command)
+        switch_to = LANGUAGE_COMMANDS.get(command or "") or self.keyword_language(command)
         if switch_to:
             self.set_language(switch_to)
             if self.row.step == "language":
@@ -292,15 +294,15 @@ class Turn:
         """A new screening; `language` when the person already chose one (starting over)."""
         command = interpret.detect_command(self.text, "en")
         language = language or self.first_message_language(command)
-        spanish = command == "spanish" or (command != "english" and interpret.looks_spanish(self.text)) \
+        named = LANGUAGE_COMMANDS.get(command or "")
+        spanish = command == "spanish" or (named is None and interpret.looks_spanish(self.text)) \
             or self.incoming.intent == "language_spanish"
-        if language:
-            spanish = language == "es"
+        chosen = language or named or ("es" if spanish else "en")
         self.row = self.unit.create_screening(
-            self.participant_id, language=language or ("es" if spanish else "en"), channel=self.incoming.channel,
+            self.participant_id, language=chosen, channel=self.incoming.channel,
             instrument_id=self.instrument.id, instrument_version=self.instrument.version,
             step="consent", now=self.now)
-        if language or spanish or command == "english":
+        if language or spanish or named:
             self.state["language_chosen_early"] = True
         danger = self.read_danger()
         if danger.imminent:
@@ -554,8 +556,8 @@ class Turn:
             return
         said = "not_ok" if danger.possible else read_safety_reply(self.text)
         command = None if said == "leave" else interpret.detect_command(self.text, self.lang)
-        if command in ("english", "spanish"):
-            self.set_language("es" if command == "spanish" else "en")
+        if command in LANGUAGE_COMMANDS:
+            self.set_language(LANGUAGE_COMMANDS[command])
             self.say("language_switched")
             self.say(f"crisis_safety_ask.{kind}" if stage != "check" else "crisis_check")
             return

@@ -76,7 +76,7 @@ def test_a_whole_screening_by_typing_with_a_language_switch(chromium, sqlite_url
         type_and_wait(page, "I need food")
         assert "Question 1 of" in page.locator(".sc-progress-text").inner_text()
         assert page.locator(".sc-progress progress").get_attribute("value") == "1"
-        page.get_by_role("button", name="Español").click()
+        page.get_by_label("Language").select_option("es")     # the language list, each in its own name
         page.wait_for_function("() => document.querySelector('.sc-composer label').textContent === 'Su respuesta'")
         page.wait_for_function("() => document.querySelector('.sc-progress-text').textContent.startsWith('Pregunta')")
         assert page.locator(".sc-widget").get_attribute("lang") == "es"
