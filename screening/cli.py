@@ -5,6 +5,8 @@
   screening export --format fhir-bundle     every case as one FHIR transaction Bundle per line
   screening export --format fhir-questionnaire   the instrument as a FHIR Questionnaire
   screening keys                            print new ENCRYPTION_KEY, SECRET_KEY, AUDIT_KEY and INTERNAL_TOKEN lines for .env
+  screening keys reencrypt                  re-encrypt every stored value with the newest ENCRYPTION_KEY
+                                            (and encrypt any sensitive value still in clear)
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
   screening users add --role R --username N create a console account (prints its one-time enrolment code)
@@ -42,7 +44,8 @@ from .training_data import generated_options_file
 
 
 def _db_upgrade(args) -> int:
-    migrate.upgrade(load_settings().database_url)
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, encryption_key=settings.encryption_key)
     print("database schema is up to date")
     return 0
 
@@ -138,6 +141,34 @@ def _keys(args) -> int:
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
     print(f"AUDIT_KEY={secrets.token_urlsafe(48)}")
     print(f"INTERNAL_TOKEN={internal_token.new_token()}")
+    return 0
+
+
+def _keys_reencrypt(args) -> int:
+    from collections import Counter
+
+    from . import audit
+    from .clock import utc_now
+    from .records.resealing import reencrypt_all, seal_clear_rows
+
+    repository = build_repository()
+    with repository.transaction() as unit:
+        audit.append(unit.conn, repository.audit_keys, actor=_cli_actor(), action="keys.reencrypt", now=utc_now(),
+                     details={"stage": "started"})
+        sealed = seal_clear_rows(unit.conn, unit.cipher, unit.sensitivity)
+
+    def progress(table: str, done: int) -> None:
+        print(f"{table}: {done}", file=sys.stderr, flush=True)
+
+    rotated: Counter = reencrypt_all(repository.engine, repository.cipher, progress=progress)
+    with repository.transaction() as unit:
+        audit.append(unit.conn, repository.audit_keys, actor=_cli_actor(), action="keys.reencrypt", now=utc_now(),
+                     details={"stage": "finished", "values": sum(rotated.values()), "sealed": sum(sealed.values())})
+    for table, count in sorted(sealed.items()):
+        print(f"sealed (were in clear): {table}: {count}")
+    for table, count in sorted(rotated.items()):
+        print(f"re-encrypted: {table}: {count}")
+    print(f"{sum(rotated.values())} values now use the newest key; older keys can be removed from ENCRYPTION_KEY")
     return 0
 
 
@@ -412,7 +443,11 @@ def parser() -> argparse.ArgumentParser:
                                   help="import only when no directory has been loaded yet (used by `make run`)")
     directory_import.set_defaults(run=_directory_import)
 
-    commands.add_parser("keys", help="print new secret keys for .env").set_defaults(run=_keys)
+    keys = commands.add_parser("keys", help="print new secret keys for .env")
+    keys.set_defaults(run=_keys)
+    keys.add_subparsers(dest="keys_command").add_parser(
+        "reencrypt", help="re-encrypt every stored value with the newest ENCRYPTION_KEY (the first listed), "
+                          "so older keys can be dropped").set_defaults(run=_keys_reencrypt)
 
     options = commands.add_parser("nlu-options", help="write the NLU examples derived from the instrument")
     options.add_argument("--nlu-dir", default=str(PROJECT_DIR / "data" / "nlu"))

@@ -79,6 +79,7 @@ class Item:
     ask_when_positive: str | None = None   # a domain id: asked only when it is positive
     crisis_when_positive: bool = False
     optional_demographic: bool = False
+    sensitive: bool | None = None  # stored encrypted; None: as its block says (see Instrument.sensitive_items)
     translations: Mapping[str, Translation] = field(default_factory=dict)   # language -> source, review
 
     def option(self, option_id: str) -> Option:
@@ -137,6 +138,22 @@ class Instrument:
                 return domain
         raise KeyError(domain_id)
 
+    @property
+    def sensitive_items(self) -> frozenset[str]:
+        """Items whose answers are stored only encrypted: every item of a block marked
+        `sensitive: true`, unless the item itself says `sensitive: false`, and any item
+        that says `sensitive: true` on its own."""
+        return frozenset(item_id for item_id, item in self.items.items()
+                         if (item.sensitive if item.sensitive is not None
+                             else self.block_of(item_id).sensitive))
+
+    @property
+    def sensitive_domains(self) -> frozenset[str]:
+        """Domains whose results are stored only encrypted: those that score a sensitive item
+        (a result says as much as the answers it is computed from)."""
+        sensitive = self.sensitive_items
+        return frozenset(d.id for d in self.domains if sensitive.intersection(d.items))
+
     def translation_review(self, language: str, item_id: str | None = None) -> str:
         """"source" for the language the instrument is written in; for a translation, the
         item's own review state when it records one, else the language's."""
@@ -193,6 +210,7 @@ def _item(raw: dict, option_sets: dict) -> Item:
         ask_when_positive=raw.get("ask_when_positive"),
         crisis_when_positive=bool(raw.get("crisis_when_positive", False)),
         optional_demographic=bool(raw.get("optional_demographic", False)),
+        sensitive=None if raw.get("sensitive") is None else bool(raw["sensitive"]),
         translations={lang: Translation(source=str(note.get("source") or ""), reviewed=note.get("reviewed") is True)
                       for lang, note in (raw.get("translation") or {}).items()},
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from screening.app.dialogue_client import BotMessage
 from screening.app.main import create_app
 from screening.records import models as m
+from screening.records.sealing import open_answer
 
 from ...conftest import IN_CI, make_repository
 from ..conftest import app_settings, engine_app, serve
@@ -22,8 +23,8 @@ def stored_answers(url: str) -> dict[str, list]:
     repository = make_repository(url)
     try:
         with repository.transaction() as unit:
-            rows = unit.conn.execute(select(m.answers.c.item_id, m.answers.c.option_ids, m.answers.c.skipped))
-            return {item: (options, skipped) for item, options, skipped in rows}
+            rows = unit.conn.execute(select(m.answers))     # sensitive items' answers are stored encrypted
+            return {r.item_id: (list(open_answer(unit.cipher, r)[0]), r.skipped) for r in rows}
     finally:
         repository.engine.dispose()
 
