@@ -6,8 +6,10 @@ Pure functions, no web or database imports.
   extension characters ^ { } [ ] ~ | \\ and the euro sign cost two septets);
   otherwise it goes as UCS-2 (UTF-16 code units). Typographic punctuation
   (curly quotes, dashes, ellipsis, middle dot) is swapped for its plain form
-  first, so English stays GSM-7. Spanish letters like á, í, ó, ú need UCS-2,
-  and we keep them: the words matter more than the price.
+  first, so English stays GSM-7. Spanish letters like á, í, ó, ú need UCS-2.
+  In the languages `screening/languages.py` marks (Spanish, Portuguese, Haitian and
+  Cape Verdean Creole), SMS sends the assistant's own words accent-folded to GSM-7
+  (`gsm7_folded`); validated item wording always keeps its accents.
 - Segments: GSM-7 160 septets in one message, 153 per part when concatenated;
   UCS-2 70 and 67.
 - Long text is split into messages of at most 320 characters, at line and
@@ -59,6 +61,20 @@ class SmsPart:
 
 def plain_punctuation(text: str) -> str:
     return "".join(PLAIN_PUNCTUATION.get(ch, ch) for ch in text)
+
+
+def gsm7_folded(text: str) -> str:
+    """The text with each letter GSM-7 lacks written without its accent where that gives a
+    GSM-7 letter (á -> a, ã -> a, ç -> c, ê -> e, Í -> I); letters GSM-7 has (é, ñ, ü, à,
+    è, ò...) and everything without a plain form (Chinese, most Vietnamese letters) stay."""
+    folded = []
+    for ch in text:
+        if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+            folded.append(ch)
+            continue
+        plain = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        folded.append(plain if plain and is_gsm7(plain) else ch)
+    return "".join(folded)
 
 
 def is_gsm7(text: str) -> bool:
