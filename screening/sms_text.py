@@ -66,7 +66,8 @@ def plain_punctuation(text: str) -> str:
 def gsm7_folded(text: str) -> str:
     """The text with each letter GSM-7 lacks written without its accent where that gives a
     GSM-7 letter (á -> a, ã -> a, ç -> c, ê -> e, Í -> I); letters GSM-7 has (é, ñ, ü, à,
-    è, ò...) and everything without a plain form (Chinese, most Vietnamese letters) stay."""
+    è, ò...) and everything without a plain form (Chinese) stay. Which languages may be
+    sent folded is screening/languages.py's choice (never Vietnamese: its marks are tones)."""
     folded = []
     for ch in text:
         if ch in GSM7_BASIC or ch in GSM7_EXTENSION:

@@ -706,8 +706,7 @@ class Turn:
         elif kind == "reminders":
             self.say("reminders.ask")
         elif kind == "language":
-            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS),
-                     footer=self.hint_once("single", count=len(LANGUAGE_OPTIONS)))
+            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS))
         elif kind == "citation":
             self.say("citation_ask")
         elif kind == "needs":
