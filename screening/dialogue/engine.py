@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
 from ..language_id import guess_language
-from ..languages import ALL as ALL_LANGUAGES, LANGUAGE_COMMANDS
+from ..languages import ALL as ALL_LANGUAGES, LANGUAGE_COMMANDS, SMS_FOLDS_ACCENTS
 from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..program import Program, load_program
@@ -117,7 +117,7 @@ class ScreeningEngine:
                     if stored is not None:
                         return [Reply.from_dict(r) for r in stored]
                     turn = Turn(self, unit, participant, incoming, now)
-                    replies = turn.run()
+                    replies = turn.sms_folding(turn.run())
                     turn.save(message_key, replies)
                     return replies
             except DuplicateTurn:
@@ -184,8 +184,14 @@ class Turn:
         channel = self.incoming.channel
         self.unit.add_message(self.row.id, turn_id, "in", channel, self.said, self.now)
         for reply in replies:
-            self.unit.add_message(self.row.id, turn_id, "out", channel,
-                                  reply.render(short_labels=channel == "sms"), self.now)
+            self.unit.add_message(self.row.id, turn_id, "out", channel, reply.for_channel(channel), self.now)
+
+    def sms_folding(self, replies: list[Reply]) -> list[Reply]:
+        """By SMS in a language that reads well without accents GSM-7 lacks, every reply but
+        validated item wording is marked to go GSM-7 (see Reply.for_channel)."""
+        if self.incoming.channel != "sms" or self.row is None or self.lang not in SMS_FOLDS_ACCENTS:
+            return replies
+        return [reply if reply.verbatim else replace(reply, sms_folds_accents=True) for reply in replies]
 
     # ------------------------------------------------------------- dispatch
     def run(self) -> list[Reply]:
@@ -700,14 +706,12 @@ class Turn:
         elif kind == "reminders":
             self.say("reminders.ask")
         elif kind == "language":
-            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS),
-                     footer=self.catalog.say(self.lang, "reply_single", count=len(LANGUAGE_OPTIONS)))
+            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS))
         elif kind == "citation":
             self.say("citation_ask")
         elif kind == "needs":
             labels = [self.catalog.need_label(self.lang, n) for n in NEED_CATEGORIES]
-            self.say("needs_ask", choices=self.numbered(labels),
-                     footer=self.catalog.say(self.lang, "reply_multi"))
+            self.say("needs_ask", choices=self.numbered(labels), footer=self.hint_once("multi"))
         elif kind == "needs_rank":
             labels = [self.catalog.need_label(self.lang, n) for n in self.needs]
             example = " ".join(str(n) for n in range(len(self.needs), 0, -1))
@@ -733,7 +737,7 @@ class Turn:
         elif kind == "contact":
             labels = [self.catalog.say(self.lang, f"contact_option.{o}") for o in CONTACT_OPTIONS]
             self.say("contact_ask", choices=self.numbered(labels),
-                     footer=self.catalog.say(self.lang, "reply_single", count=len(CONTACT_OPTIONS)))
+                     footer=self.hint_once("single", count=len(CONTACT_OPTIONS)))
         elif kind == "contact_detail":
             self.say("contact_detail_email" if self.row.contact_preference == "email" else "contact_detail_phone")
 
@@ -747,6 +751,17 @@ class Turn:
         if item.kind == "multi":
             return self.catalog.say(self.lang, "reply_multi")
         return self.catalog.say(self.lang, "reply_single", count=len(item.options))
+
+    def hint_once(self, kind: str, **values) -> str:
+        """How to reply to a numbered list ("single": one number, "multi": several), said the
+        first time this screening shows that kind of list; after that the numbered options
+        speak for themselves, and the hint comes back when a reply was not understood or
+        the person asks why."""
+        given = self.state.setdefault("hints_given", [])
+        if kind in given:
+            return ""
+        given.append(kind)
+        return self.catalog.say(self.lang, f"reply_{kind}", **values)
 
     def ask_item(self, item: Item) -> None:
         block = self.instrument.block_of(item.id)
@@ -763,7 +778,9 @@ class Turn:
         if item.help:
             parts.append(item.help[self.lang])
         choices = tuple(Choice(o.number, o.label[self.lang], o.short[self.lang]) for o in item.options)
-        self.replies.append(Reply("\n".join(parts), choices, self.item_footer(item)))
+        hint = self.hint_once("multi") if item.kind == "multi" else \
+            self.hint_once("single", count=len(item.options))
+        self.replies.append(Reply("\n".join(parts), choices, hint, verbatim=item.validated))
 
     # ------------------------------------------------------------ commands
     def command(self, command: str) -> None:

@@ -225,7 +225,7 @@ def test_in_spanish_the_reminder_words_and_the_nudge_are_spanish(database_url, c
 
     nudge, off = asyncio.run(scenario())
     assert "Su chequeo está guardado" in nudge and "RECORDATORIOS NO" in nudge
-    assert "los recordatorios están apagados" in off
+    assert "los recordatorios estan apagados" in off     # by SMS, Spanish goes accent-folded to GSM-7
 
 
 def test_after_downtime_only_the_latest_due_reminder_is_sent(database_url, clock, fake_twilio):
