@@ -125,18 +125,36 @@ class AnswerModel:
         if model is None or len(_meaningful(prepared)) < MIN_WORDS:
             return None
         features, classifier = model
-        probabilities = classifier.predict_proba(features.transform([prepared]))[0]
+        row = features.transform([prepared])
+        probabilities = classifier.predict_proba(row)[0]
         ranked = sorted(zip(probabilities, classifier.classes_), reverse=True)
         (best, option), second = ranked[0], (ranked[1][0] if len(ranked) > 1 else 0.0)
-        if option == NOT_AN_ANSWER:
+        if option == NOT_AN_ANSWER or not self._word_supports(features, classifier, row, option):
             return None
         return Guess(str(option), float(best), float(best - second))
 
+    @staticmethod
+    def _word_supports(features, classifier, row, option: str) -> bool:
+        """Some word of the message that carries meaning weighs for `option` ("paperwork is
+        killing me" leans on letters shared with answers, not on a word: no guess)."""
+        words = features.transformer_list[0][1]
+        vocabulary = {index: word for word, index in words.vocabulary_.items()}
+        classes = list(classifier.classes_)
+        coefficients = classifier.coef_[classes.index(option)] if len(classes) > 2 else (
+            classifier.coef_[0] if option == classes[1] else -classifier.coef_[0])
+        small = _small_words()
+        return any(row[0, i] * coefficients[i] > 0 and set(vocabulary[i].split()) - small
+                   for i in row.indices if i in vocabulary)
 
-def _meaningful(prepared: str) -> list[str]:
+
+def _small_words() -> frozenset[str]:
     from .interpret import load_lexicon
     lexicon = load_lexicon()
-    small = lexicon.function_words | lexicon.light
+    return lexicon.function_words | lexicon.light
+
+
+def _meaningful(prepared: str) -> list[str]:
+    small = _small_words()
     return [w for w in prepared.split() if w not in small]
 
 

@@ -1321,8 +1321,8 @@ def recognizes_anything(text: str, options: Sequence[OptionChoice], language: st
         return True
     if any(_occurs(words, phrase) for phrase in lex.contrast + lex.concessive):
         return True
-    if find_frequencies(words, lex.frequency):
-        return True
+    if find_frequencies(words, lex.frequency) or any(_occurs(words, p) for p in lex.frequency.not_counts):
+        return True         # "once in a while": a frequency too vague for a band
     options = tuple(options or ())
     if not options:
         return False
