@@ -16,12 +16,13 @@ PYTHON ?= $(shell for c in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install env train migrate directory run test test-python test-rasa validate bench lock clean
+.PHONY: help install env train migrate directory run test test-python test-rasa validate bench soak lock clean
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks (results in bench/results, summary in BENCHMARKS.md)"
+	@echo "make soak   kill -9 the action server, Rasa and the app 100+ times during screenings (RELIABILITY.md)"
 
 $(STAMP): requirements.lock pyproject.toml package-lock.json
 	@if [ -z "$(PYTHON)" ]; then \
@@ -85,6 +86,13 @@ test: test-rasa test-python
 
 bench: $(STAMP) $(MODEL)
 	$(PY) bench/run_all.py
+
+# The long run of the fault suite (not part of `make test`, which runs 6 kills): at least
+# 100 kill -9s of the action server, Rasa and the app while people screen, every person
+# checked. FAULT_SEED, FAULT_KILLS, FAULT_PEOPLE and FAULT_GAP change it (RELIABILITY.md).
+soak: $(STAMP) $(MODEL)
+	FAULT_KILLS=$${FAULT_KILLS:-100} FAULT_PEOPLE=$${FAULT_PEOPLE:-4} FAULT_GAP=$${FAULT_GAP:-2,8} \
+	  $(PY) -m pytest -q -s tests/faults/test_processes_dying.py
 
 # Re-resolve the locked versions from requirements.in (needs the package index).
 lock:

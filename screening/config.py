@@ -51,6 +51,11 @@ class Settings:
     # Shared by the app, Rasa and the action server: the app presents it to Rasa's channel and
     # Rasa to the action server (screening/internal_token.py); without it each refuses.
     internal_token: str = ""
+    # The id this app process leases SMS work under (APP_WORKER_ID, up to 36 characters; unique
+    # among running app processes). `make run` gives its app a fixed one, so after a crash the
+    # restarted app takes back the conversations it held at once instead of waiting out the
+    # lease; empty: a new random id per process.
+    app_worker_id: str = ""
 
     @property
     def web_chat_url(self) -> str:
@@ -88,4 +93,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         audit_key=os.environ.get("AUDIT_KEY", ""),
         enrolment_code_hours=max(1, int(os.environ.get("ENROLMENT_CODE_HOURS") or 24)),
         internal_token=os.environ.get("INTERNAL_TOKEN", "").strip(),
+        app_worker_id=os.environ.get("APP_WORKER_ID", "").strip()[:36],
     )

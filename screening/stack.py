@@ -1,10 +1,14 @@
 """Start the Rasa server and the action server on 127.0.0.1, and wait until they answer.
 
 Used by `make run`, by the end-to-end tests and by the benchmarks, so all three
-run the same processes the same way. Run as `python -m screening.stack`.
+run the same processes the same way. Run as `python -m screening.stack`: it starts
+the action server, Rasa and the app, then keeps them running (screening/supervisor.py):
+a process that dies is restarted with backoff while the others go on; Ctrl-C or
+SIGTERM stops them all.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import internal_token
+from .supervisor import Supervisor
 from .config import PROJECT_DIR, load_settings, rasa_tracker_db
 from .rasa_endpoints import LOCK_KEY_PREFIX, write_endpoints
 
@@ -23,6 +28,9 @@ RASA_PORT = 5005
 ACTION_PORT = 5055
 MODELS_DIR = PROJECT_DIR / "models"
 MODEL_NAME = "screening"
+# The id under which the app leases SMS work; a restarted app with the same id takes
+# its own leases back at once (screening/app/sms/store.py) instead of waiting them out.
+WORKER_ID_VAR = "APP_WORKER_ID"
 
 
 class StackError(RuntimeError):
@@ -51,6 +59,9 @@ class Process:
     popen: subprocess.Popen
     log_path: Path
     health_url: str
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -101,6 +112,14 @@ def start_app(env: dict[str, str], log_dir: Path, port: int, rasa_port: int = RA
     args = [sys.executable, "-m", "screening.app", "--port", str(port)]
     app_env = base_env({**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}", "APP_PORT": str(port)})
     return _spawn("app", args, app_env, log_dir, f"http://127.0.0.1:{port}/healthz")
+
+
+def answers(health_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(health_url, timeout=2) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def wait_until_ready(process: Process, timeout: float = 180) -> None:
@@ -154,19 +173,58 @@ class Stack:
     def rasa_names(self) -> list[str]:
         return ["rasa"] + [f"rasa{n}" for n in range(2, len(self.extra_rasa_ports) + 2)]
 
-    def start(self, *names: str) -> None:
-        names = names or ("actions", *self.rasa_names(), *(("app",) if self.app_port else ()))
+    def names(self) -> list[str]:
+        return ["actions", *self.rasa_names(), *(["app"] if self.app_port else [])]
+
+    def spawn(self, name: str) -> Process:
+        """Start one process (again), without waiting for it to answer."""
         ports = dict(zip(self.rasa_names(), (self.rasa_port, *self.extra_rasa_ports)))
+        if name == "actions":
+            process = start_action_server(self.env, self.log_dir, self.action_port)
+        elif name == "app":
+            app_env = {**self.env, WORKER_ID_VAR: self.env.get(WORKER_ID_VAR) or f"app-{self.app_port}"}
+            process = start_app(app_env, self.log_dir, self.app_port, self.rasa_port)
+        else:
+            process = start_rasa(self.env, self.log_dir, ports[name], name=name, endpoints=self.endpoints)
+        self.processes[name] = process
+        return process
+
+    def start(self, *names: str) -> None:
+        names = names or tuple(self.names())
         for name in names:
-            if name == "actions":
-                self.processes[name] = start_action_server(self.env, self.log_dir, self.action_port)
-            elif name == "app":
-                self.processes[name] = start_app(self.env, self.log_dir, self.app_port, self.rasa_port)
-            else:
-                self.processes[name] = start_rasa(self.env, self.log_dir, ports[name], name=name,
-                                                  endpoints=self.endpoints)
+            self.spawn(name)
         for name in names:
             wait_until_ready(self.processes[name])
+
+    def start_supervised(self, timeout: float = 300, **options) -> Supervisor:
+        """Start every process under a supervisor and wait until each answers. One killed while
+        loading (a signal: kill -9, out of memory) is restarted like any other; one that exits
+        with an error code before it ever answered (a port in use, a missing key) stops the
+        start with its log, since starting it again would fail the same way."""
+        for name in self.names():
+            self.spawn(name)
+        supervisor = self.supervisor(**options)
+        waiting, deadline = set(self.names()), time.monotonic() + timeout
+        while waiting:
+            for name in sorted(waiting):
+                process = self.processes[name]
+                returncode = process.poll()
+                if returncode is not None and returncode > 0:
+                    raise StackError(f"{name} exited with {returncode}:\n{process.log_tail()}")
+                if returncode is None and answers(process.health_url):
+                    waiting.discard(name)
+            supervisor.check()
+            if time.monotonic() > deadline:
+                raise StackError(f"not answering within {timeout:.0f} s: {', '.join(sorted(waiting))}")
+            time.sleep(0.2)  # polling servers that are starting up, not synchronising a test
+        return supervisor
+
+    def supervisor(self, **options) -> Supervisor:
+        """A supervisor of the processes started so far, restarting each through `spawn`."""
+        supervisor = Supervisor(self.spawn, **options)
+        for name, process in self.processes.items():
+            supervisor.adopt(name, process)
+        return supervisor
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -186,6 +244,7 @@ class Stack:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
     if not model_path().exists():
         print("No trained model: run `make train` first.", file=sys.stderr)
@@ -202,7 +261,8 @@ def main() -> int:
     # they run in their own sessions and would otherwise outlive this one.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        stack.start()
+        # Supervised from the first moment: a process killed while loading is started again.
+        supervisor = stack.start_supervised()
     except (StackError, KeyboardInterrupt) as exc:
         print(str(exc) or "Stopped while starting.", file=sys.stderr)
         stack.stop()
@@ -214,7 +274,7 @@ Ready.
   Screener console:             {app}/review   (add an account: .venv/bin/screening users add --help)
   Completion check:             {app}/verify
   SMS webhook (Twilio):         {settings.public_base_url}/sms/twilio
-  Health:                       {app}/healthz
+  Health:                       {app}/healthz   (alive)   {app}/readyz   (the dialogue can answer)
   Rasa (internal, app channel): {stack.webhook}
       try: curl -s -XPOST {stack.webhook} -H 'content-type: application/json' \\
              -d '{{"sender": "demo", "message": "hi"}}'
@@ -222,14 +282,18 @@ Ready.
   Database:                     {settings.database_url}
   Logs:                         {stack.log_dir}
 Press Ctrl-C to stop.""", flush=True)
+    # A process that dies is restarted (with backoff) and the others keep going; the loss and
+    # the restart are logged here, the process's own words stay in its log file.
     try:
-        while all(p.popen.poll() is None for p in stack.processes.values()):
-            time.sleep(1)
-        print("A process stopped; see the logs above. Shutting down.", file=sys.stderr)
+        while True:
+            supervisor.check()
+            time.sleep(0.5)   # the supervisor's round, not a wait for something to happen
     except KeyboardInterrupt:
         pass
     finally:
-        stack.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second Ctrl-C does not cut the stop short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        supervisor.stop()
     return 0
 
 

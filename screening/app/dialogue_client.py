@@ -47,10 +47,17 @@ class DialogueClient(Protocol):
     async def close(self) -> None:
         """Release connections."""
 
+    async def not_ready_reason(self) -> str | None:
+        """Why a message would not be answered now (a short phrase), or None when it would."""
+
+
+READY_CHECK_SECONDS = 5.0
+
 
 class RasaDialogue:
     def __init__(self, rasa_url: str, token: str, timeout: float = 30.0):
         self.webhook = f"{rasa_url.rstrip('/')}/webhooks/app/webhook"
+        self.ready_url = f"{rasa_url.rstrip('/')}/webhooks/app/ready"
         self._client = httpx.AsyncClient(timeout=timeout,
                                          headers={internal_token.HEADER: internal_token.header_value(token)})
 
@@ -66,6 +73,20 @@ class RasaDialogue:
         # conversation, the message was stored, and there is nothing to send.
         return [BotMessage.from_dict(m) for m in response.json() if isinstance(m, dict) and m.get("text")]
 
+    async def not_ready_reason(self) -> str | None:
+        """Rasa's own answer (model loaded, action server and lock store answering)."""
+        try:
+            response = await self._client.get(self.ready_url, timeout=READY_CHECK_SECONDS)
+        except httpx.HTTPError:
+            return "the dialogue server (Rasa) is not answering"
+        if response.status_code == 200:
+            return None
+        try:
+            reason = response.json().get("reason")
+        except (ValueError, AttributeError):
+            reason = None
+        return str(reason)[:120] if reason else f"the dialogue server (Rasa) answered {response.status_code}"
+
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -78,6 +99,9 @@ class EngineDialogue:
         incoming = Incoming(channel=channel, sender_id=sender, text=text, message_key=message_id)
         replies = await asyncio.to_thread(self.engine.handle, incoming)
         return [BotMessage.from_dict(m) for m in channel_messages(replies, channel)]
+
+    async def not_ready_reason(self) -> str | None:
+        return None             # the core runs in this process: ready whenever the database is
 
     async def close(self) -> None:
         return None

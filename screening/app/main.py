@@ -9,7 +9,9 @@ from typing import Callable
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..config import Settings, load_settings
@@ -41,8 +43,41 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: 200 only when a person's message would be answered now (the database is
+    reachable and the dialogue, i.e. Rasa with its model, the action server and the lock store,
+    answers); 503 with a short reason otherwise. /healthz stays the liveness check."""
+    context: AppContext = request.app.state.context
+    try:
+        with context.repository.transaction() as unit:
+            unit.ping()
+    except Exception as exc:
+        logger.warning("readyz: the database is not reachable (%s)", exc.__class__.__name__)
+        return JSONResponse({"status": "not ready", "reason": "the database is not reachable"}, status_code=503)
+    check = getattr(context.dialogue, "not_ready_reason", None)
+    reason = await check() if check else None
+    if reason:
+        return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
 async def not_found(request: Request, exc: Exception) -> PlainTextResponse:
     return PlainTextResponse("Not found.", status_code=404)
+
+
+# While the database is away (restarting, a network cut) a request gets a kind "try again",
+# never a 500: nothing was written (each write is one transaction, rolled back whole).
+DATABASE_AWAY = (OperationalError, InterfaceError, SqlTimeoutError)
+TRY_AGAIN = "We cannot reach our records just now. Nothing you sent was lost; please try again in a moment."
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("the database is not reachable on %s %s (%s)", request.method, request.url.path,
+                   exc.__class__.__name__)
+    headers = {"Retry-After": "5"}
+    if request.url.path.startswith("/chat/api/"):
+        return JSONResponse({"error": TRY_AGAIN}, status_code=503, headers=headers)
+    return PlainTextResponse(TRY_AGAIN, status_code=503, headers=headers)
 
 
 async def server_error(request: Request, exc: Exception) -> PlainTextResponse:
@@ -77,9 +112,10 @@ def create_app(settings: Settings | None = None, *, dialogue: DialogueClient | N
             await context.dialogue.close()
             context.repository.engine.dispose()
 
-    routes = [Route("/healthz", healthz)] + [route for f in features for route in f.routes]
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz)] + [route for f in features for route in f.routes]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],
-                    exception_handlers={404: not_found, 500: server_error})
+                    exception_handlers={404: not_found, 500: server_error,
+                                        **{kind: database_unavailable for kind in DATABASE_AWAY}})
     app.state.context = context
     app.state.talkback = talk       # its worker's round, for tests that move the clock
     app.state.reminders = reminders     # the reminder worker's round, likewise

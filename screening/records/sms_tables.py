@@ -57,6 +57,9 @@ sms_outbox = Table(
     Column("twilio_sid", String(64), nullable=True, unique=True),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime, nullable=True),
+    # The worker id (APP_WORKER_ID) of the process sending it: a restarted process with the same
+    # id settles its predecessor's interrupted sends at once (migration 0014).
+    Column("sending_owner", String(36), nullable=True),
     Index("ix_sms_outbox_conversation_status", "conversation_id", "status", "id"),
 )
 

@@ -12,6 +12,8 @@ themselves, the running app calls them from two background loops.
 """
 from __future__ import annotations
 
+import logging
+
 from starlette.routing import Route
 
 from ...dialogue.catalog import Catalog
@@ -24,6 +26,7 @@ from .store import SmsStore
 from .twilio_api import TwilioMessagesApi
 from .webhook import SmsWebhooks
 
+logger = logging.getLogger(__name__)
 INBOX_POLL_SECONDS = 2.0
 OUTBOX_POLL_SECONDS = 1.0
 
@@ -31,14 +34,17 @@ OUTBOX_POLL_SECONDS = 1.0
 class SmsGateway:
     def __init__(self, context: AppContext):
         settings = context.settings
+        self.worker_id = settings.app_worker_id
         self.store = SmsStore(context.repository)
         self.api = TwilioMessagesApi(settings.twilio_api_base_url, settings.twilio_account_sid,
                                      settings.twilio_auth_token)
         self.outbox = OutboxSender(self.store, self.api, context.clock, from_number=settings.twilio_from_number,
-                                   status_callback_url=f"{settings.public_base_url}/sms/twilio/status")
+                                   status_callback_url=f"{settings.public_base_url}/sms/twilio/status",
+                                   owner=settings.app_worker_id or None)
         self.outbox_loop = Loop("sms outbox", self.outbox.run_once, OUTBOX_POLL_SECONDS)
         self.inbox = InboxWorker(self.store, context.dialogue, context.clock, web_chat_url=settings.web_chat_url,
-                                 catalog=Catalog(context.program), on_queued=self.outbox_loop.wake)
+                                 catalog=Catalog(context.program), on_queued=self.outbox_loop.wake,
+                                 owner=settings.app_worker_id)
         self.inbox_loop = Loop("sms inbox", self.inbox.run_once, INBOX_POLL_SECONDS)
         self.webhooks = SmsWebhooks(self.store, TwilioSignature(settings.twilio_auth_token, settings.public_base_url),
                                     context.clock, on_received=self.inbox_loop.wake)
@@ -49,6 +55,12 @@ class SmsGateway:
                 Route("/sms/twilio/status", self.webhooks.status, methods=["POST"])]
 
     async def start(self) -> None:
+        if self.worker_id:
+            try:
+                await self.inbox.take_back_leases()
+                await self.outbox.settle_interrupted()
+            except Exception as exc:   # the database is away: the leases simply run out instead
+                logger.warning("sms: could not take back leases at start (%s)", exc.__class__.__name__)
         self.outbox_loop.start()
         self.inbox_loop.start()
 

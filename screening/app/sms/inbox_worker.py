@@ -21,12 +21,15 @@ from .store import PendingMessage, SmsStore, new_owner
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
+# While the dialogue is away (Rasa restarting, the action server down) a message is tried again
+# this often at most, so people are answered within seconds of it coming back.
+UNAVAILABLE_RETRY_SECONDS = 5.0
 
 
 class InboxWorker:
     def __init__(self, store: SmsStore, dialogue: DialogueClient, clock: Callable[[], datetime], *,
                  web_chat_url: str, catalog: Catalog | None = None, batch: int = 16,
-                 on_queued: Callable[[], None] = lambda: None):
+                 on_queued: Callable[[], None] = lambda: None, owner: str = ""):
         self.store = store
         self.dialogue = dialogue
         self.clock = clock
@@ -34,7 +37,14 @@ class InboxWorker:
         self.catalog = catalog or Catalog()
         self.batch = batch
         self.on_queued = on_queued          # wakes the outbox sender
-        self.owner = new_owner()
+        self.owner = owner or new_owner()
+
+    async def take_back_leases(self) -> int:
+        """At start: conversations a previous process with this worker id held are free again."""
+        taken = await asyncio.to_thread(self.store.release_all, self.owner)
+        if taken:
+            logger.warning("sms: took back %d conversation(s) a stopped process was handling", taken)
+        return taken
 
     async def run_once(self) -> int:
         """Handle what is waiting now; returns how many messages were handled."""
@@ -89,7 +99,7 @@ class InboxWorker:
                 replies = await self.dialogue.send(sender=message.sender, text=message.body,
                                                    message_id=message.message_sid, channel="sms")
             except DialogueUnavailable as exc:
-                await self._postpone(message, str(exc) or "dialogue unavailable")
+                await self._postpone(message, str(exc) or "dialogue unavailable", UNAVAILABLE_RETRY_SECONDS)
                 return False
             except Exception as exc:   # a fault in the dialogue: keep the message, try later
                 logger.error("sms: the dialogue failed (%s)", exc.__class__.__name__)
@@ -107,7 +117,9 @@ class InboxWorker:
         language = await asyncio.to_thread(self.store.language, message.sender)
         return self.catalog.say(language if language in LANGUAGES else "en", key)
 
-    async def _postpone(self, message: PendingMessage, error: str) -> None:
+    async def _postpone(self, message: PendingMessage, error: str, at_most: float | None = None) -> None:
         delay = retry_delay(message.attempts + 1)
+        if at_most is not None:
+            delay = min(delay, at_most)
         await asyncio.to_thread(self.store.postpone, message.inbox_id,
                                 next_attempt_at=self.clock() + timedelta(seconds=delay), error=error)

@@ -23,24 +23,28 @@ from .twilio_api import TwilioMessagesApi
 
 logger = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=2)
-MAX_ATTEMPTS = 10
+# 429, 5xx and no connection are tried again (with backoff, capped at 5 minutes) for this long
+# after the reply was queued: Twilio down for hours still delivers every reply, in order, once
+# back. An older reply is recorded as failed (10 attempts used to be the limit: 14 minutes).
+RETRY_FOR = timedelta(hours=24)
 
 
 class OutboxSender:
     def __init__(self, store: SmsStore, api: TwilioMessagesApi, clock: Callable[[], datetime], *,
-                 from_number: str, status_callback_url: str, batch: int = 32):
+                 from_number: str, status_callback_url: str, batch: int = 32, owner: str | None = None):
         self.store = store
         self.api = api
         self.clock = clock
         self.from_number = from_number
         self.status_callback_url = status_callback_url
         self.batch = batch
+        self.owner = owner          # APP_WORKER_ID: recorded on each send, so a restart can settle it
 
     async def run_once(self) -> int:
         """Reconcile stale sends, then send everything due now; returns how many Twilio accepted."""
         await self.reconcile()
         accepted = 0
-        while claimed := await asyncio.to_thread(self.store.claim_sends, self.clock(), self.batch):
+        while claimed := await asyncio.to_thread(self.store.claim_sends, self.clock(), self.batch, self.owner):
             accepted += sum(await asyncio.gather(*(self._send(m) for m in claimed)))
         return accepted
 
@@ -52,7 +56,7 @@ class OutboxSender:
             await asyncio.to_thread(self.store.mark_sent, message.id, sid=result.sid, segments=result.segments,
                                     now=now)
             return True
-        if result.outcome == "retry" and message.attempts < MAX_ATTEMPTS:
+        if result.outcome == "retry" and now - message.created_at < RETRY_FOR:
             delay = retry_delay(message.attempts, result.retry_after)
             await asyncio.to_thread(self.store.mark_retry, message.id,
                                     next_attempt_at=now + timedelta(seconds=delay), error=result.error)
@@ -63,10 +67,24 @@ class OutboxSender:
             await asyncio.to_thread(self.store.mark_failed, message.id, error=result.error)
         return False
 
+    async def settle_interrupted(self) -> int:
+        """At start: sends a stopped process with this worker id left half-done, settled at once."""
+        if not self.owner:
+            return 0
+        interrupted = await asyncio.to_thread(self.store.interrupted_sends, self.owner)
+        settled = await self._settle(interrupted)
+        if interrupted:
+            logger.warning("sms: settled %d send(s) a stopped process left unfinished", settled)
+        return settled
+
     async def reconcile(self) -> int:
         """Settle messages left `sending`: sent if Twilio has them, else queued to send now."""
         now = self.clock()
         stale = await asyncio.to_thread(self.store.stale_sending, now - STALE_SENDING)
+        return await self._settle(stale)
+
+    async def _settle(self, stale: list[Outgoing]) -> int:
+        now = self.clock()
         settled = 0
         for message in stale:
             try:

@@ -98,6 +98,13 @@ class SmsStore:
                                   .values(lease_owner=owner, lease_until=now + lease))
         return ids
 
+    def release_all(self, owner: str) -> int:
+        """Give up every lease held under `owner`: a restarted process with its predecessor's id
+        takes the conversations back at once (the predecessor is gone, its work half-done)."""
+        with self.repository.transaction() as unit:
+            return unit.conn.execute(update(sms_conversations).where(sms_conversations.c.lease_owner == owner)
+                                     .values(lease_owner=None, lease_until=None)).rowcount
+
     def release(self, conversation_id: int, owner: str) -> None:
         with self.repository.transaction() as unit:
             unit.conn.execute(update(sms_conversations).where(and_(
@@ -160,7 +167,7 @@ class SmsStore:
         return latest.language if latest else "en"
 
     # ----------------------------------------------------------------- outbox
-    def claim_sends(self, now: datetime, limit: int) -> list[Outgoing]:
+    def claim_sends(self, now: datetime, limit: int, owner: str | None = None) -> list[Outgoing]:
         """The first unsent message of each conversation, when it is due, marked `sending`.
 
         A conversation whose first unsent message is already `sending` (in flight or
@@ -182,7 +189,8 @@ class SmsStore:
             for row in rows:
                 taken = conn.execute(update(sms_outbox).where(and_(
                     sms_outbox.c.id == row["id"], sms_outbox.c.status == "queued")).values(
-                    status="sending", sending_since=now, attempts=sms_outbox.c.attempts + 1)).rowcount
+                    status="sending", sending_since=now, sending_owner=owner,
+                    attempts=sms_outbox.c.attempts + 1)).rowcount
                 if taken:
                     claimed.append(self._outgoing(row, row["attempts"] + 1))
         return claimed
@@ -202,6 +210,16 @@ class SmsStore:
                 .order_by(sms_outbox.c.id)).mappings().all()
             return [self._outgoing(row, row["attempts"]) for row in rows]
 
+    def interrupted_sends(self, owner: str) -> list[Outgoing]:
+        """Messages left `sending` under `owner` by a process that has since stopped."""
+        with self.repository.transaction() as unit:
+            rows = unit.conn.execute(
+                select(sms_outbox, sms_conversations.c.phone_enc)
+                .join(sms_conversations, sms_conversations.c.id == sms_outbox.c.conversation_id)
+                .where(sms_outbox.c.status == "sending", sms_outbox.c.sending_owner == owner)
+                .order_by(sms_outbox.c.id)).mappings().all()
+            return [self._outgoing(row, row["attempts"]) for row in rows]
+
     def known_sids(self, sids: list[str]) -> set[str]:
         if not sids:
             return set()
@@ -210,7 +228,8 @@ class SmsStore:
                                          .where(sms_outbox.c.twilio_sid.in_(sids))).scalars())
 
     def mark_sent(self, outbox_id: int, *, sid: str, segments: int | None, now: datetime) -> None:
-        values = dict(status="sent", twilio_sid=sid, sent_at=now, next_attempt_at=None, last_error=None)
+        values = dict(status="sent", twilio_sid=sid, sent_at=now, next_attempt_at=None, last_error=None,
+                      sending_owner=None)
         if segments:
             values["segments"] = segments
         with self.repository.transaction() as unit:
@@ -219,12 +238,14 @@ class SmsStore:
     def mark_retry(self, outbox_id: int, *, next_attempt_at: datetime, error: str) -> None:
         with self.repository.transaction() as unit:
             unit.conn.execute(update(sms_outbox).where(sms_outbox.c.id == outbox_id).values(
-                status="queued", sending_since=None, next_attempt_at=next_attempt_at, last_error=error[:64]))
+                status="queued", sending_since=None, sending_owner=None, next_attempt_at=next_attempt_at,
+                last_error=error[:64]))
 
     def mark_failed(self, outbox_id: int, *, error: str) -> None:
         with self.repository.transaction() as unit:
             unit.conn.execute(update(sms_outbox).where(sms_outbox.c.id == outbox_id).values(
-                status="failed", sending_since=None, next_attempt_at=None, last_error=error[:64]))
+                status="failed", sending_since=None, sending_owner=None, next_attempt_at=None,
+                last_error=error[:64]))
 
     # --------------------------------------------------------- delivery status
     def record_status(self, sid: str, status: str, error_code: str | None, now: datetime) -> bool:

@@ -16,6 +16,8 @@ import json
 import logging
 import re
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -41,10 +43,13 @@ MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # (a language's own name is the command that chooses it).
 OPENING_TEXT = {language.code: "hi" if language.code == SOURCE else language.own_name for language in ALL_LANGUAGES}
 
-UNAVAILABLE = "We could not reach the server. Your message is kept; try again."
+UNAVAILABLE = "We could not reach the server. Your message is kept; please try again in a moment."
 SESSION_ENDED = "This chat session has ended. To continue, use your code."
 TOO_MANY_STARTS = "Many chats were started from this place in the last hour. Please try again a little later."
 TOO_MANY_MESSAGES = "That was a lot of messages at once. Please wait a few minutes, then go on."
+
+
+DATABASE_AWAY = (OperationalError, InterfaceError, SqlTimeoutError)
 
 
 class BadRequest(Exception):
@@ -58,7 +63,9 @@ def client_address(request: Request) -> str:
 
 
 def problem(reason: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=status)
+    # A 503 (the dialogue or the database is away for a moment) says when to try again.
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse({"error": reason}, status_code=status, headers=headers)
 
 
 async def json_body(request: Request) -> dict:
@@ -131,7 +138,7 @@ class ChatApi:
         language = body.get("language") or "en"
         if language not in LANGUAGES:
             raise BadRequest("The language must be one of: " + ", ".join(LANGUAGES) + ".")
-        if not self.limits.allow_start_from(client_address(request), self.now()):
+        if self.limits.too_many_starts_from(client_address(request), self.now()):
             return problem(TOO_MANY_STARTS, 429)
         issued = await run_in_threadpool(self.sessions.start, language, self.now())
         try:
@@ -141,6 +148,7 @@ class ChatApi:
             logger.warning("web chat: the dialogue is unavailable (%s)", exc)
             await run_in_threadpool(self.sessions.end, issued.token, self.now())
             return problem(UNAVAILABLE, 503)
+        self.limits.count_start_from(client_address(request), self.now())
         view = self.issued_view(issued) | await self.reply_view(issued.session, messages)
         return JSONResponse(view, status_code=201)
 
@@ -156,13 +164,14 @@ class ChatApi:
             raise BadRequest("Please type a message.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadRequest(f"Messages can be up to {MAX_MESSAGE_CHARS} characters.")
-        if not self.limits.allow_message_in(session.conversation_id, self.now()):
+        if self.limits.too_many_messages_in(session.conversation_id, self.now()):
             return problem(TOO_MANY_MESSAGES, 429)
         try:
             messages = await self.send(session, message_id, text)
         except DialogueUnavailable as exc:
             logger.warning("web chat: the dialogue is unavailable (%s)", exc)
             return problem(UNAVAILABLE, 503)
+        self.limits.count_message_in(session.conversation_id, self.now())
         waiting = await run_in_threadpool(self.sessions.waiting_messages, session, self.now())
         return JSONResponse(await self.reply_view(session, messages, waiting))
 
@@ -220,6 +229,9 @@ def guarded(handler):
             return await handler(request)
         except BadRequest as exc:
             return problem(exc.reason, exc.status)
+        except DATABASE_AWAY as exc:     # answered here, so the embedding site's CORS headers are kept
+            logger.warning("web chat: the database is not reachable (%s)", exc.__class__.__name__)
+            return problem(UNAVAILABLE, 503)
     return endpoint
 
 

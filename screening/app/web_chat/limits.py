@@ -33,11 +33,24 @@ class ChatLimits:
     def allow_resume_of(self, code_hash: str, now: datetime) -> bool:
         return self.resumes_by_code.allow(code_hash, now)
 
-    def allow_start_from(self, address: str, now: datetime) -> bool:
-        return self.starts_by_address.allow(self._address(address), now)
+    # A start is counted once the assistant greeted the person: starts it could not answer
+    # (503 while it restarts) and the person presses Start again do not use up the address's.
+    def too_many_starts_from(self, address: str, now: datetime) -> bool:
+        return self.starts_by_address.exhausted(self._address(address), now)
 
-    def allow_message_in(self, conversation_id: str, now: datetime) -> bool:
-        return self.messages_by_conversation.allow(pseudonym(self.secret_key, "chat", conversation_id), now)
+    def count_start_from(self, address: str, now: datetime) -> None:
+        self.starts_by_address.record(self._address(address), now)
+
+    # Messages are counted once answered: a message the assistant could not answer (503 while
+    # it restarts) and the person sends again does not use up their allowance.
+    def too_many_messages_in(self, conversation_id: str, now: datetime) -> bool:
+        return self.messages_by_conversation.exhausted(self._conversation(conversation_id), now)
+
+    def count_message_in(self, conversation_id: str, now: datetime) -> None:
+        self.messages_by_conversation.record(self._conversation(conversation_id), now)
+
+    def _conversation(self, conversation_id: str) -> str:
+        return pseudonym(self.secret_key, "chat", conversation_id)
 
 
 def chat_limits(secret_key: str, redis_url: str | None) -> ChatLimits:

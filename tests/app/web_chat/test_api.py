@@ -15,7 +15,7 @@ from ...conftest import make_repository
 from ..conftest import app_settings, engine_app, serve
 from .helpers import ChatPerson, conversation_rows
 
-UNREACHABLE = "We could not reach the server. Your message is kept; try again."
+UNREACHABLE = "We could not reach the server. Your message is kept; please try again in a moment."
 
 
 def test_a_new_conversation_gets_a_server_issued_token_code_and_greeting(database_url, clock):
@@ -197,7 +197,7 @@ def test_when_the_dialogue_is_down_the_person_is_told_and_the_retry_works(databa
         person = ChatPerson(base)
         down = person.say("yes", message_id="flaky-0001")
         retried = person.say("yes", message_id="flaky-0001")
-    assert down.status_code == 503 and down.json() == {"error": UNREACHABLE}
+    assert down.status_code == 503 and down.json() == {"error": UNREACHABLE} and down.headers["retry-after"] == "5"
     assert retried.status_code == 200 and "Which language" in retried.json()["messages"][0]["text"]
 
 
@@ -281,3 +281,51 @@ def test_a_flood_of_messages_in_one_chat_is_slowed_not_stored(sqlite_url, clock,
                                    .where(m.messages.c.direction == "in")).scalar()
     repository.engine.dispose()
     assert stored == 1 + 5 + 1           # the opening, five messages, and the one after the wait
+
+
+class DownFor:
+    """The dialogue unavailable for its first `times` messages (Rasa restarting), then back."""
+
+    def __init__(self, inner, times: int):
+        self.inner, self.left = inner, times
+
+    async def send(self, *, sender, text, message_id, channel):
+        if self.left and message_id.endswith("while-down"):
+            self.left -= 1
+            raise DialogueUnavailable("test: restarting")
+        return await self.inner.send(sender=sender, text=text, message_id=message_id, channel=channel)
+
+    async def close(self):
+        await self.inner.close()
+
+
+def test_tries_again_while_the_assistant_restarts_do_not_use_up_the_message_allowance(sqlite_url, clock,
+                                                                                      monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "MESSAGES_PER_CONVERSATION", (5, 10 * 60))
+    inner = EngineDialogue(ScreeningEngine(make_repository(sqlite_url), clock=clock))
+    with serve(create_app(app_settings(sqlite_url), dialogue=DownFor(inner, 8), clock=clock)) as base:
+        person = ChatPerson(base)
+        tries = [person.say("yes", message_id="m-while-down").status_code for _ in range(9)]
+        answered = [person.say(text).status_code for text in ("1", "skip", "1", "1")]
+        flood = person.say("1")
+    assert tries == [503] * 8 + [200]          # eight tries while it was down, then answered
+    assert answered == [200] * 4               # five answered messages in all: the allowance
+    assert flood.status_code == 429
+
+
+class OpeningDownFor(DownFor):
+    async def send(self, *, sender, text, message_id, channel):
+        if self.left and message_id.endswith(":opening"):
+            self.left -= 1
+            raise DialogueUnavailable("test: restarting")
+        return await self.inner.send(sender=sender, text=text, message_id=message_id, channel=channel)
+
+
+def test_starts_the_assistant_could_not_answer_do_not_use_up_the_address_allowance(sqlite_url, clock, monkeypatch):
+    from screening.app.web_chat import limits
+    monkeypatch.setattr(limits, "STARTS_PER_ADDRESS", (3, 60 * 60))
+    inner = EngineDialogue(ScreeningEngine(make_repository(sqlite_url), clock=clock))
+    with serve(create_app(app_settings(sqlite_url), dialogue=OpeningDownFor(inner, 5), clock=clock)) as base:
+        statuses = [httpx.post(f"{base}/chat/api/conversations", json={}).status_code for _ in range(9)]
+    assert statuses == [503] * 5 + [201] * 3 + [429]     # five Start presses while it restarted, then three chats
