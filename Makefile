@@ -38,6 +38,8 @@ $(STAMP): requirements.lock pyproject.toml package-lock.json
 	$(VENV)/bin/pip check
 	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for the browser tests' accessibility scanner: apt-get install nodejs npm"; exit 1; }
 	npm ci --no-audit --no-fund --silent
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || \
+	  echo "Note: \`screening insert\` and its tests need fonts for every script: apt-get install fonts-dejavu-core fonts-noto-cjk"
 	@touch $(STAMP)
 
 install: $(STAMP)

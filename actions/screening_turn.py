@@ -19,15 +19,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from screening.crisis_model import default_model
 from screening.dialogue.engine import Incoming, ScreeningEngine
 from screening.dialogue.replies import channel_messages
+from screening.answer_model import default_model as answer_model
 from screening.service import build_engine
 
 # The turn was stored and nothing is to be said (see screening/talkback.py); the app drops it.
 QUIET = {"screening": "quiet"}
 
 
-# The crisis classifier learns from its examples in about a second: start now, not on the
-# first person's message.
-threading.Thread(target=default_model, name="crisis-model-warm-up", daemon=True).start()
+# The crisis classifier and the learned answer reader learn from their examples in a second or
+# two: start now, not on the first person's message.
+def _warm_up() -> None:
+    default_model()
+    answer_model()
+
+
+threading.Thread(target=_warm_up, name="reader-models-warm-up", daemon=True).start()
 
 
 @lru_cache(maxsize=1)

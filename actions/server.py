@@ -13,6 +13,8 @@ import argparse
 import logging
 import os
 
+from rasa_sdk import utils
+from rasa_sdk.endpoint import create_app as create_sdk_app
 from sanic import response
 
 from screening import internal_token, log_scrub
@@ -22,8 +24,6 @@ OPEN_PATHS = {"/health"}
 
 
 def create_app(token: str):
-    from rasa_sdk.endpoint import create_app as create_sdk_app
-
     app = create_sdk_app("actions", cors_origins=None)
 
     @app.middleware("request")
@@ -51,9 +51,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     parser.add_argument("--debug", action="store_true", help="log at DEBUG (still scrubbed)")
     args = parser.parse_args(argv)
-
-    from rasa_sdk import utils
-
     level = "DEBUG" if args.debug else (os.environ.get("LOG_LEVEL") or "INFO").upper()
     utils.configure_colored_logging(level)
     utils.update_sanic_log_level()

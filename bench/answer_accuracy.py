@@ -34,6 +34,7 @@ from screening.dialogue.reading import command_from_intent, option_named_over_co
 
 HERE = Path(__file__).parent
 SETS = ("answers_holdout", "answers_holdout_2026", "answers_holdout_2026b", "answers_holdout_2026c",
+        "answers_holdout_2026d",
         "answers_dev_2026")
 # Held-out sets measured once, then opened for tuning when a fresh blind set replaced them
 # (their first measurements stay in BENCHMARKS.md); only these may show their misses.
@@ -168,10 +169,15 @@ def main() -> dict:
                         help="also train Rasa's default recipe (bench/rasa_defaults.py) and compare")
     parser.add_argument("--set", default="answers_holdout_2026", choices=SETS,
                         help="which answer set (bench/data/NAME.yaml); the held-out ones are for measuring only")
+    parser.add_argument("--without-learned-reader", action="store_true",
+                        help="word lists only: leave out the reader learned from examples (screening/answer_model.py)")
     parser.add_argument("--show-misses", action="store_true", help="list each miss (refused for held-out sets)")
     args = parser.parse_args()
     if args.show_misses and "holdout" in args.set and args.set not in OPENED_FOR_TUNING:
         parser.error("held-out sets are for measuring only: look at the dev set's misses instead")
+    if args.without_learned_reader:
+        from screening import answer_model
+        answer_model.SURE = 2.0          # never sure enough: the word lists alone
     if args.train_default_recipe:
         args.model.append(str(train_default_recipe()))
     cases = yaml.safe_load((HERE / "data" / f"{args.set}.yaml").read_text(encoding="utf-8"))
@@ -191,6 +197,8 @@ def main() -> dict:
             for r in results.values():
                 r.pop("misses") if "holdout_2026" in args.set else None
         name = "answer_accuracy.json" if args.set == "answers_holdout" else f"answer_accuracy_{args.set}.json"
+        if args.without_learned_reader:
+            name = name.replace(".json", "_word_lists_only.json")
         (out / name).write_text(json.dumps(everything, indent=2, ensure_ascii=False))
     return everything
 

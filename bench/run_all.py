@@ -20,6 +20,7 @@ RUNS = [
     ["sms_gateway.py"],
     ["app_overhead.py"],
     ["tracker_store_cost.py"],
+    ["language_id.py"],
 ]
 
 

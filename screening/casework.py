@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .accounts import may
@@ -20,6 +20,7 @@ from .needs import NEED_CATEGORIES
 from .reminders import of_screening
 from .records import models as m
 from .records.console_tables import case_notes, case_reviews, console_accounts
+from .records.sealing import flag_dict, open_answer, open_flag, open_result, result_dict
 from .records.sms_tables import phone_hash_of, sms_conversations
 from .records.talkback_tables import conversation_holds
 
@@ -145,10 +146,11 @@ def _flag_exists(kind: str):
 
 
 def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int = LIST_LIMIT,
-               now: datetime | None = None) -> list[CaseSummary]:
+               now: datetime | None = None, *, cipher: TextCipher) -> list[CaseSummary]:
     """Crisis cases first, the one waiting longest (oldest unresolved crisis flag, review still
     new) first among them; then people who asked for a person; then newest first. With `now`,
-    each waiting crisis case says how long it has waited."""
+    each waiting crisis case says how long it has waited. `cipher` opens what is stored
+    encrypted (crisis kinds, the results of sensitive domains)."""
     s, r = m.screenings, case_reviews
     crisis, person = _flag_exists("crisis"), _flag_exists("person_requested")
     review_status = func.coalesce(r.c.status, "new")
@@ -180,8 +182,9 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
     if wanted.need:
         conditions.append(or_(
             exists().where(and_(m.needs.c.screening_id == s.c.id, m.needs.c.category == wanted.need)),
-            exists().where(and_(m.domain_results.c.screening_id == s.c.id, m.domain_results.c.need == wanted.need,
-                                m.domain_results.c.positive.is_(True)))))
+            # Rendered inline: the list can pass the database's limit on bound parameters.
+            s.c.id.in_(bindparam("positive_for_need", _positive_for(conn, cipher, wanted.need),
+                                 expanding=True, literal_execute=True))))
     if wanted.language:
         conditions.append(s.c.language == wanted.language)
     if wanted.channel:
@@ -195,7 +198,7 @@ def list_cases(conn: Connection, viewer: Viewer, wanted: CaseFilter, limit: int 
     if conditions:
         query = query.where(and_(*conditions))
     rows = conn.execute(query).all()
-    kinds = _crisis_kinds(conn, [row.id for row in rows if row.crisis])
+    kinds = _crisis_kinds(conn, cipher, [row.id for row in rows if row.crisis])
     return [CaseSummary(screening_id=row.id, status=row.status, review_status=row.review_status,
                         assigned_to=row.username, language=row.language, channel=row.channel,
                         started_at=row.started_at, completed_at=row.completed_at, deadline=row.deadline,
@@ -215,15 +218,24 @@ def _unread(screening_id):
             .scalar_subquery())
 
 
-def _crisis_kinds(conn: Connection, screening_ids: list[str]) -> dict[str, tuple[str, ...]]:
+def _positive_for(conn: Connection, cipher: TextCipher, need: str) -> list[str]:
+    """Screenings with a positive domain result for `need`. The results of sensitive domains
+    are stored encrypted, so they are opened here, in the app, not compared in SQL."""
+    r = m.domain_results
+    rows = conn.execute(select(r.c.screening_id, r.c.positive, r.c.complete, r.c.score, r.c.result_enc)
+                        .where(r.c.need == need, or_(r.c.positive.is_(True), r.c.result_enc.isnot(None))))
+    return sorted({row.screening_id for row in rows if open_result(cipher, row).positive})
+
+
+def _crisis_kinds(conn: Connection, cipher: TextCipher, screening_ids: list[str]) -> dict[str, tuple[str, ...]]:
     """Each case's crisis kinds in plain words, in the order they were first raised."""
     found: dict[str, dict[str, None]] = {}
     if screening_ids:
-        for screening_id, reason in conn.execute(
-                select(m.flags.c.screening_id, m.flags.c.reason)
+        for row in conn.execute(
+                select(m.flags.c.screening_id, m.flags.c.reason, m.flags.c.step, m.flags.c.details_enc)
                 .where(m.flags.c.kind == "crisis", m.flags.c.screening_id.in_(screening_ids))
                 .order_by(m.flags.c.created_at, m.flags.c.id)):
-            found.setdefault(screening_id, {})[kind_words(reason)] = None
+            found.setdefault(row.screening_id, {})[kind_words(open_flag(cipher, row)[0])] = None
     return {screening_id: tuple(words) for screening_id, words in found.items()}
 
 
@@ -337,11 +349,12 @@ def _answers(conn: Connection, cipher: TextCipher, screening_id: str, instrument
     for item_id in sorted(latest, key=lambda i: order.get(i, len(order))):
         row = latest[item_id]
         item = instrument.items.get(item_id)
-        labels = [item.option(o).label["en"] for o in row.option_ids] if item else list(row.option_ids)
+        option_ids, skip_reason = open_answer(cipher, row)     # sensitive items are stored encrypted
+        labels = [item.option(o).label["en"] for o in option_ids] if item else list(option_ids)
         lines.append(AnswerLine(
             item_id=item_id, question=item.text["en"] if item else item_id,
             answer="; ".join(labels), free_text=cipher.decrypt(row.free_text_enc), skipped=row.skipped,
-            skip_reason=row.skip_reason, answered_at=row.answered_at, times_changed=row.version - 1,
+            skip_reason=skip_reason, answered_at=row.answered_at, times_changed=row.version - 1,
             loinc=item.loinc if item else None, language=row.language,
             translation_review=instrument.translation_review(row.language, item_id)))
     return lines
@@ -360,14 +373,14 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
         review=review_state(conn, screening_id),
         transcript=transcript_lines(conn, cipher, screening_id),
         answers=_answers(conn, cipher, screening_id, instrument),
-        domains=[dict(r._mapping) for r in conn.execute(
+        domains=[result_dict(cipher, r) for r in conn.execute(
             select(m.domain_results).where(by_screening(m.domain_results)).order_by(m.domain_results.c.domain))],
         needs=list(conn.execute(select(m.needs.c.category).where(by_screening(m.needs))
                                 .order_by(m.needs.c.rank)).scalars()),
         need_statements=[cipher.decrypt(t) for t in conn.execute(
             select(m.need_statements.c.text_enc).where(by_screening(m.need_statements))
             .order_by(m.need_statements.c.id)).scalars()],
-        flags=[_flag_line(r, instrument) for r in conn.execute(
+        flags=[_flag_line(flag_dict(cipher, r), instrument) for r in conn.execute(
             select(m.flags).where(by_screening(m.flags)).order_by(m.flags.c.id))],
         referrals=[dict(r._mapping) for r in conn.execute(
             select(m.referrals).where(by_screening(m.referrals)).order_by(m.referrals.c.rank, m.referrals.c.id))],
@@ -378,12 +391,11 @@ def case_detail(conn: Connection, cipher: TextCipher, screening_id: str,
     )
 
 
-def _flag_line(row, instrument: Instrument) -> dict:
-    """A flag as the case page shows it: the stored row plus its kind and step in plain words."""
-    line = dict(row._mapping)
-    line["words"] = flag_words(row.kind, row.reason)
-    line["crisis_kind"] = crisis_kind(row.reason) if row.kind == "crisis" else None
-    line["where"] = step_words(row.step, instrument)
+def _flag_line(line: dict, instrument: Instrument) -> dict:
+    """A flag as the case page shows it: the stored row (opened) plus its kind and step in plain words."""
+    line["words"] = flag_words(line["kind"], line["reason"])
+    line["crisis_kind"] = crisis_kind(line["reason"]) if line["kind"] == "crisis" else None
+    line["where"] = step_words(line["step"], instrument)
     return line
 
 

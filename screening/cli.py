@@ -5,6 +5,8 @@
   screening export --format fhir-bundle     every case as one FHIR transaction Bundle per line
   screening export --format fhir-questionnaire   the instrument as a FHIR Questionnaire
   screening keys                            print new ENCRYPTION_KEY, SECRET_KEY, AUDIT_KEY and INTERNAL_TOKEN lines for .env
+  screening keys reencrypt                  re-encrypt every stored value with the newest ENCRYPTION_KEY
+                                            (and encrypt any sensitive value still in clear)
   screening directory import PATH           load an Open Referral HSDS 3.0 package (CSV + datapackage.json)
   screening nlu-options                     regenerate data/nlu/instrument_options.yml
   screening users add --role R --username N create a console account (prints its one-time enrolment code)
@@ -18,6 +20,8 @@
   screening purge --older-than DAYS         delete screenings past retention, keep counts
   screening reminders list [--json] [--due-before ISO-DATETIME]
                                             what is scheduled: screening id, kind, due time (no personal details)
+  screening insert --out FILE.pdf [--language en,es,...] [--size letter|half-letter|card]
+                                            the printable citation insert: how to start, in each language
 """
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ from .training_data import generated_options_file
 
 
 def _db_upgrade(args) -> int:
-    migrate.upgrade(load_settings().database_url)
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, encryption_key=settings.encryption_key)
     print("database schema is up to date")
     return 0
 
@@ -136,6 +141,34 @@ def _keys(args) -> int:
     print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
     print(f"AUDIT_KEY={secrets.token_urlsafe(48)}")
     print(f"INTERNAL_TOKEN={internal_token.new_token()}")
+    return 0
+
+
+def _keys_reencrypt(args) -> int:
+    from collections import Counter
+
+    from . import audit
+    from .clock import utc_now
+    from .records.resealing import reencrypt_all, seal_clear_rows
+
+    repository = build_repository()
+    with repository.transaction() as unit:
+        audit.append(unit.conn, repository.audit_keys, actor=_cli_actor(), action="keys.reencrypt", now=utc_now(),
+                     details={"stage": "started"})
+        sealed = seal_clear_rows(unit.conn, unit.cipher, unit.sensitivity)
+
+    def progress(table: str, done: int) -> None:
+        print(f"{table}: {done}", file=sys.stderr, flush=True)
+
+    rotated: Counter = reencrypt_all(repository.engine, repository.cipher, progress=progress)
+    with repository.transaction() as unit:
+        audit.append(unit.conn, repository.audit_keys, actor=_cli_actor(), action="keys.reencrypt", now=utc_now(),
+                     details={"stage": "finished", "values": sum(rotated.values()), "sealed": sum(sealed.values())})
+    for table, count in sorted(sealed.items()):
+        print(f"sealed (were in clear): {table}: {count}")
+    for table, count in sorted(rotated.items()):
+        print(f"re-encrypted: {table}: {count}")
+    print(f"{sum(rotated.values())} values now use the newest key; older keys can be removed from ENCRYPTION_KEY")
     return 0
 
 
@@ -343,6 +376,46 @@ def _reminders_list(args) -> int:
     return 0
 
 
+def _insert(args) -> int:
+    import os
+    import tempfile
+
+    from .insert import FontMissing, InsertError, find_fonts, insert_blocks, render_insert
+    from .insert.texts import NOT_REVIEWED
+    from .program import ProgramSettingsError, load_program
+
+    settings = load_settings()
+    try:
+        program = load_program()
+        blocks = insert_blocks(args.language.split(","), program, number=settings.twilio_from_number,
+                               public_base_url=settings.public_base_url)
+        web_address = blocks[0].chat_url.split("://", 1)[1].split("?", 1)[0]
+        document = render_insert(blocks, args.size, find_fonts(), program_name=program.name, web_address=web_address)
+    except (InsertError, FontMissing, ProgramSettingsError) as exc:
+        print(f"screening: {exc}; no insert was written", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    # Written whole or not at all: a half-written PDF never replaces a good one.
+    handle, partial = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".pdf.tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(document)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)       # a file to share with the printer, not a secret
+        os.replace(partial, out)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    print(f"wrote {out}: {args.size}, {', '.join(b.language for b in blocks)} "
+          f"({program.mode.replace('_', ' ')} wording)")
+    unreviewed = [b.language for b in blocks if b.review == NOT_REVIEWED]
+    if unreviewed:
+        print(f"{NOT_REVIEWED}: {', '.join(unreviewed)} (have a fluent reader check it before printing)",
+              file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="screening", description="Needs-screening intake assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -370,7 +443,11 @@ def parser() -> argparse.ArgumentParser:
                                   help="import only when no directory has been loaded yet (used by `make run`)")
     directory_import.set_defaults(run=_directory_import)
 
-    commands.add_parser("keys", help="print new secret keys for .env").set_defaults(run=_keys)
+    keys = commands.add_parser("keys", help="print new secret keys for .env")
+    keys.set_defaults(run=_keys)
+    keys.add_subparsers(dest="keys_command").add_parser(
+        "reencrypt", help="re-encrypt every stored value with the newest ENCRYPTION_KEY (the first listed), "
+                          "so older keys can be dropped").set_defaults(run=_keys_reencrypt)
 
     options = commands.add_parser("nlu-options", help="write the NLU examples derived from the instrument")
     options.add_argument("--nlu-dir", default=str(PROJECT_DIR / "data" / "nlu"))
@@ -414,6 +491,14 @@ def parser() -> argparse.ArgumentParser:
     reminders_list.add_argument("--due-before", type=_due_before, metavar="ISO-DATETIME",
                                 help="only those due before this time (UTC unless a zone is given)")
     reminders_list.set_defaults(run=_reminders_list)
+
+    insert = commands.add_parser("insert", help="the printable citation insert (PDF): how to start, in each language")
+    insert.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    insert.add_argument("--language", default="en,es,pt,ht,zh,vi,kea", metavar="CODES",
+                        help="comma-separated, in print order (default: en,es,pt,ht,zh,vi,kea)")
+    insert.add_argument("--size", choices=("letter", "half-letter", "card"), default="letter",
+                        help="letter (8.5x11 in), half-letter (5.5x8.5 in) or card (4x6 in); default letter")
+    insert.set_defaults(run=_insert)
     return root
 
 

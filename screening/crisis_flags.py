@@ -1,9 +1,10 @@
 """Crisis flags as staff read them: the kind in plain words, where in the screening it was
 raised, how long the case has waited, and which crisis cases are still waiting.
 
-A crisis flag is a `flags` row with kind "crisis"; its `reason` is the crisis kind
+A crisis flag is a `flags` row with kind "crisis"; its reason is the crisis kind
 (self_harm, overdose, violence, medical; older rows hold phq9_item9 or message,
-both meaning self_harm). A case is *waiting* while its review status is still "new"
+both meaning self_harm), stored encrypted with the step (screening/records/sealing.py:
+callers open the row and hand the reason and step to the functions here). A case is *waiting* while its review status is still "new"
 and it has an unresolved crisis flag; it has waited since the oldest such flag.
 No web code and nothing the person wrote here.
 """

@@ -3,7 +3,8 @@
 - `TextCipher` encrypts free text and message bodies with Fernet (AES-128-CBC
   plus HMAC-SHA256, from `cryptography`). ENCRYPTION_KEY may list several keys,
   comma-separated, newest first: old rows stay readable while new rows use the
-  newest key (key rotation).
+  newest key (key rotation); `rotate` re-encrypts a stored value with the newest
+  key, so an old key can then be dropped.
 - `pseudonym` turns a channel's sender id (a phone number, a chat id) into a
   stable keyed hash, so the database can find a person's conversation without
   ever holding the identifier in clear.
@@ -40,6 +41,14 @@ class TextCipher:
             return None
         try:
             return self._fernet.decrypt(bytes(token)).decode("utf-8")
+        except InvalidToken as exc:
+            raise KeySettingError("A stored value cannot be decrypted with ENCRYPTION_KEY.") from exc
+
+
+    def rotate(self, token: bytes) -> bytes:
+        """The same value encrypted with the newest key (`screening keys reencrypt`)."""
+        try:
+            return self._fernet.rotate(bytes(token))
         except InvalidToken as exc:
             raise KeySettingError("A stored value cannot be decrypted with ENCRYPTION_KEY.") from exc
 

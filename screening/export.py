@@ -13,6 +13,7 @@ from .fhir.response import questionnaire_response as fhir_response
 from .instrument import Instrument, default_instrument
 from .records import models as m
 from .records.repository import Unit
+from .records.sealing import open_flag, open_result
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -65,14 +66,15 @@ def screening_record(unit: Unit, screening_id: str, instrument: Instrument,
         if include_text:
             entry["free_text"] = texts.get((item_id, answer.version))
         answers[item_id] = entry
-    domains = {
-        r.domain: {"need": r.need, "positive": r.positive, "complete": r.complete, "score": r.score}
-        for r in unit.conn.execute(select(m.domain_results).where(m.domain_results.c.screening_id == screening_id))
-    }
-    flags = [
-        {"kind": r.kind, "reason": r.reason, "step": r.step, "created_at": _iso(r.created_at)}
-        for r in unit.conn.execute(select(m.flags).where(m.flags.c.screening_id == screening_id).order_by(m.flags.c.id))
-    ]
+    domains = {}
+    for r in unit.conn.execute(select(m.domain_results).where(m.domain_results.c.screening_id == screening_id)):
+        result = open_result(unit.cipher, r)      # sensitive domains are stored encrypted
+        domains[r.domain] = {"need": r.need, "positive": result.positive, "complete": result.complete,
+                             "score": result.score}
+    flags = []
+    for r in unit.conn.execute(select(m.flags).where(m.flags.c.screening_id == screening_id).order_by(m.flags.c.id)):
+        reason, step = open_flag(unit.cipher, r)
+        flags.append({"kind": r.kind, "reason": reason, "step": step, "created_at": _iso(r.created_at)})
     return {
         "id": row.id,
         "person_id": row.participant_id,     # pseudonymous: a random id, never the phone number

@@ -17,6 +17,9 @@ import yaml
 
 CONTENT_DIR = Path(__file__).parent / "content"
 DEFAULT_INSTRUMENT = CONTENT_DIR / "instrument" / "ahc_hrsn_2018.yaml"
+# One file per further language (`<code>.yaml`): the same wording, keyed by block, option
+# set, item and option id, merged into the instrument as it loads (see `_add_translation`).
+TRANSLATIONS_DIR = CONTENT_DIR / "instrument" / "translations"
 
 Text = Mapping[str, str]  # language code -> wording
 
@@ -76,6 +79,7 @@ class Item:
     ask_when_positive: str | None = None   # a domain id: asked only when it is positive
     crisis_when_positive: bool = False
     optional_demographic: bool = False
+    sensitive: bool | None = None  # stored encrypted; None: as its block says (see Instrument.sensitive_items)
     translations: Mapping[str, Translation] = field(default_factory=dict)   # language -> source, review
 
     def option(self, option_id: str) -> Option:
@@ -134,6 +138,22 @@ class Instrument:
                 return domain
         raise KeyError(domain_id)
 
+    @property
+    def sensitive_items(self) -> frozenset[str]:
+        """Items whose answers are stored only encrypted: every item of a block marked
+        `sensitive: true`, unless the item itself says `sensitive: false`, and any item
+        that says `sensitive: true` on its own."""
+        return frozenset(item_id for item_id, item in self.items.items()
+                         if (item.sensitive if item.sensitive is not None
+                             else self.block_of(item_id).sensitive))
+
+    @property
+    def sensitive_domains(self) -> frozenset[str]:
+        """Domains whose results are stored only encrypted: those that score a sensitive item
+        (a result says as much as the answers it is computed from)."""
+        sensitive = self.sensitive_items
+        return frozenset(d.id for d in self.domains if sensitive.intersection(d.items))
+
     def translation_review(self, language: str, item_id: str | None = None) -> str:
         """"source" for the language the instrument is written in; for a translation, the
         item's own review state when it records one, else the language's."""
@@ -190,6 +210,7 @@ def _item(raw: dict, option_sets: dict) -> Item:
         ask_when_positive=raw.get("ask_when_positive"),
         crisis_when_positive=bool(raw.get("crisis_when_positive", False)),
         optional_demographic=bool(raw.get("optional_demographic", False)),
+        sensitive=None if raw.get("sensitive") is None else bool(raw["sensitive"]),
         translations={lang: Translation(source=str(note.get("source") or ""), reviewed=note.get("reviewed") is True)
                       for lang, note in (raw.get("translation") or {}).items()},
     )
@@ -247,8 +268,58 @@ def _check(instrument: Instrument) -> None:
         raise InstrumentError("; ".join(sorted(problems)))
 
 
-def load_instrument(path: Path | str = DEFAULT_INSTRUMENT) -> Instrument:
+def _add_translation(raw: dict, overlay: dict, where: str) -> None:
+    """Merge one translation file into the instrument as written: every text it gives lands
+    where the instrument's own `{en: ..., es: ...}` texts are, so the checks are the same."""
+    code = str(overlay.get("language") or "")
+    if not code:
+        raise InstrumentError(f"{where}: no language code")
+    raw["languages"][code] = {"name": str(overlay.get("name") or code),
+                              "review": str(overlay.get("review") or NOT_REVIEWED)}
+
+    def put(node: dict, part: str, text) -> None:
+        if text is not None:
+            node.setdefault(part, {})[code] = text
+
+    def options(targets: list, given: dict, owner: str) -> None:
+        by_id = {str(o["id"]): o for o in targets}
+        for option_id, words in (given or {}).items():
+            if str(option_id) not in by_id:
+                raise InstrumentError(f"{where}: {owner} has no option {option_id!r}")
+            option = by_id[str(option_id)]
+            words = {"label": words} if isinstance(words, str) else words
+            put(option, "label", words.get("label"))
+            put(option, "short", words.get("short", words.get("label")))
+            if words.get("synonyms"):
+                put(option, "synonyms", words["synonyms"])
+
+    blocks = {b["id"]: b for b in raw["blocks"]}
+    for block_id, text in (overlay.get("lead_in") or {}).items():
+        if block_id not in blocks:
+            raise InstrumentError(f"{where}: no block {block_id!r}")
+        put(blocks[block_id], "lead_in", text)
+    for set_id, given in (overlay.get("option_sets") or {}).items():
+        if set_id not in raw.get("option_sets", {}):
+            raise InstrumentError(f"{where}: no option set {set_id!r}")
+        options(raw["option_sets"][set_id], given, f"option set {set_id}")
+    items = {i["id"]: i for i in raw["items"]}
+    for item_id, given in (overlay.get("items") or {}).items():
+        if item_id not in items:
+            raise InstrumentError(f"{where}: no item {item_id!r}")
+        item = items[item_id]
+        for part in ("text", "why", "stem", "help", "text_for_man"):
+            put(item, part, given.get(part))
+        if "options" in item:
+            options(item["options"], given.get("options"), f"item {item_id}")
+        item.setdefault("translation", {})[code] = {"source": given.get("source") or overlay.get("source"),
+                                                    "reviewed": given.get("reviewed") is True}
+
+
+def load_instrument(path: Path | str = DEFAULT_INSTRUMENT,
+                    translations: Path | str | None = TRANSLATIONS_DIR) -> Instrument:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for file in sorted(Path(translations).glob("*.yaml")) if translations else ():
+        _add_translation(raw, yaml.safe_load(file.read_text(encoding="utf-8")) or {}, file.name)
     option_sets = raw.get("option_sets", {})
     items = {r["id"]: _item(r, option_sets) for r in raw["items"]}
     blocks = tuple(

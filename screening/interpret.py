@@ -170,16 +170,17 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from screening.languages import LANGUAGE_COMMANDS, LANGUAGES
 from screening.frequency import Frequency, FrequencyWords, find_frequencies, years_at
 from screening.text_normalize import clean_message, normalize
 
 log = logging.getLogger(__name__)
 
 LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
-LEXICON_LANGUAGES = ("en", "es")
+LEXICON_LANGUAGES = LANGUAGES
 
 COMMANDS = ("skip", "dont_know", "why", "pause", "stop", "help", "human", "back",
-            "english", "spanish", "more", "town", "bot_question", "reminders_off", "reminders_on")
+            *LANGUAGE_COMMANDS, "more", "town", "bot_question", "reminders_off", "reminders_on")
 
 FUZZY_MIN_SCORE = 80      # rapidfuzz fuzz.ratio, 0-100
 FUZZY_MIN_MARGIN = 10     # points the best option must lead the next one by
@@ -1301,6 +1302,34 @@ def match_multi(text: str, options: Sequence[OptionChoice], language: str,
     if not picked or (none_option_id in picked and len(picked) > 1):
         return None
     return tuple(i for i in order if i in picked)
+
+
+@_never_raise(True)
+def recognizes_anything(text: str, options: Sequence[OptionChoice], language: str) -> bool:
+    """True when the word lists see something in the answer that bears on the choice: a number
+    or a frequency, a negator, a yes or no, a contrast, an option's words negated, or words of
+    two options. An answer they could not read *despite* such words is
+    unsure for a reason ("3 times this year" between two bands, "often or sometimes"): it is asked
+    again, never guessed. Words of one option beside words the lists do not know ("in a tent
+    behind the mall") are left to the learned reader."""
+    lex = load_lexicon()
+    answer = _answer(text, lex)
+    words = answer.words
+    if any(_number(w, lex) is not None or w in lex.negators for w in words):
+        return True
+    if any(w in lex.yes or w in lex.no for w in words):
+        return True
+    if any(_occurs(words, phrase) for phrase in lex.contrast + lex.concessive):
+        return True
+    if find_frequencies(words, lex.frequency) or any(_occurs(words, p) for p in lex.frequency.not_counts):
+        return True         # "once in a while": a frequency too vague for a band
+    options = tuple(options or ())
+    if not options:
+        return False
+    named = {s.option for s in _option_spans(answer, words, options, lex, short_ok=True,
+                                             rules=_rules_for(options), yes_no=False)}
+    return len(named) > 1 or any(s.negated for s in _option_spans(
+        answer, words, options, lex, short_ok=True, rules=_rules_for(options), yes_no=False))
 
 
 @_never_raise(None)

@@ -137,8 +137,9 @@ _installed = False
 def install() -> None:
     """Scrub every log record this process makes from now on. Safe to call more than once."""
     global _installed
-    make_record = logging.getLogRecordFactory()
     if not _installed:
+        make_record = logging.getLogRecordFactory()
+
         def scrubbed_record(*args, **kwargs) -> logging.LogRecord:
             return scrub_record(make_record(*args, **kwargs))
         logging.setLogRecordFactory(scrubbed_record)

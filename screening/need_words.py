@@ -57,11 +57,12 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from screening.languages import LANGUAGES
 from screening.needs import NEED_CATEGORIES
 from screening.text_normalize import clean_message, normalize
 
 LEXICON_DIR = Path(__file__).parent / "content" / "lexicon"
-LEXICON_LANGUAGES = ("en", "es")
+LEXICON_LANGUAGES = LANGUAGES
 
 # Typo tolerance, kept conservative because a wrong need is worse than a missed
 # one (the person can still say it in their own words):

@@ -23,6 +23,8 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
+from .start_keywords import DEFAULT_KEYWORDS
+
 PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 MODES = ("fine_waiver", "voluntary")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -88,14 +90,27 @@ class StaffHours:
         raise ProgramSettingsError("PROGRAM_STAFF_HOURS names no day")
 
 
+DEFAULT_NAME = "the Needs Check program"
+
+
 @dataclass(frozen=True)
 class Program:
-    name: str = "the Needs Check program"
+    name: str = DEFAULT_NAME             # PROGRAM_NAME; when unset, each language says its own default
     phone: str = ""                     # where a person can call the program's staff
     mode: str = "fine_waiver"
     staff_hours: StaffHours = field(default_factory=StaffHours)
     staff_hours_text: str = DEFAULT_HOURS
     retention_days: int = 365           # how long screenings are kept, as told to people
+    # The words printed on the citation insert that start the screening by text, per language
+    # ((language, word) pairs; INSERT_KEYWORD*, screening/start_keywords.py).
+    start_keywords: tuple[tuple[str, str], ...] = tuple(DEFAULT_KEYWORDS.items())
+
+    @property
+    def name_is_set(self) -> bool:
+        return self.name != DEFAULT_NAME
+
+    def start_keyword(self, language: str) -> str:
+        return dict(self.start_keywords).get(language, "")
 
     @property
     def has_deadline(self) -> bool:
@@ -125,4 +140,14 @@ def load_program(env: Mapping[str, str] | None = None) -> Program:
         staff_hours=StaffHours.parse(hours_text),
         staff_hours_text=hours_text,
         retention_days=int(retention),
+        start_keywords=_start_keywords(env),
     )
+
+
+def _start_keywords(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    from .start_keywords import StartKeywordError, load_start_keywords
+
+    try:
+        return load_start_keywords(env)
+    except StartKeywordError as exc:
+        raise ProgramSettingsError(str(exc)) from None

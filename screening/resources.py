@@ -75,5 +75,26 @@ def resources_for_need(need: str) -> tuple[Resource, ...]:
     return tuple(r for r in statewide_resources() if need in r.needs)
 
 
+LANGUAGE_ACCESS_CSV = Path(__file__).parent / "content" / "resources" / "language_access.csv"
+
+
+@lru_cache(maxsize=1)
+def _language_access() -> dict[str, tuple[frozenset[str], bool]]:
+    """Resource id -> (languages its staff answer in, whether it offers an interpreter), from
+    `content/resources/language_access.csv` (each row with its source; only what is known)."""
+    with LANGUAGE_ACCESS_CSV.open(newline="", encoding="utf-8") as handle:
+        return {row["id"]: (frozenset(c for c in row["answers_in"].split(";") if c),
+                            row["interpreter"].strip().lower() == "yes")
+                for row in csv.DictReader(handle)}
+
+
+def language_access(resource_id: str, language: str) -> str | None:
+    """"speaks" when the line answers in `language`, "interpreter" when it offers one, else None."""
+    speaks, interpreter = _language_access().get(resource_id, (frozenset(), False))
+    if language in speaks:
+        return "speaks"
+    return "interpreter" if interpreter else None
+
+
 def phone_variables() -> dict[str, str]:
     return {name: resource(rid).phone for name, rid in PHONE_VARIABLES.items()}

@@ -6,7 +6,8 @@ text, need statements, the transcript, stored turns, domain results, needs, flag
 referrals, review notes and review state (any table with a foreign key to
 screenings, so other parts' tables are covered too). Before deleting, their numbers
 are added to `aggregate_counts` (per month started: started, consented, completed,
-per need, language and channel) so the dashboard keeps the history; a completed
+per need, language and channel, and positive results per domain, opened in the app) so the
+dashboard keeps the history; a completed
 screening keeps only its code, completion date and citation date in
 `completion_proofs`, so /verify still answers for it. Each batch is one transaction
 with its own audit event. Participants (a keyed hash of a channel id) are kept.
@@ -37,11 +38,12 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .aggregates import add_counts, month_of
 from .completion_check import local_date
-from .crypto import pseudonym
+from .crypto import TextCipher, pseudonym
 from .records import models as m
 from .records.console_tables import completion_proofs, console_sessions
 from .records.db import make_engine
 from .records.repository import Repository
+from .records.sealing import open_result
 from .records.sms_tables import (
     SENDER_PREFIX, sms_conversations, sms_delivery_statuses, sms_inbox, sms_outbox, sms_sender_id,
 )
@@ -78,7 +80,7 @@ def _screening_dependents() -> list:
     return found
 
 
-def _counts_for(conn: Connection, ids: list[str]) -> Counter:
+def _counts_for(conn: Connection, cipher: TextCipher, ids: list[str]) -> Counter:
     s = m.screenings
     counts: Counter = Counter()
     for row in conn.execute(select(s.c.id, s.c.started_at, s.c.consent, s.c.status, s.c.language, s.c.channel)
@@ -95,6 +97,12 @@ def _counts_for(conn: Connection, ids: list[str]) -> Counter:
                                              .join(m.needs, m.needs.c.screening_id == s.c.id)
                                              .where(s.c.id.in_(ids))):
         counts[(month_of(started_at), "need", category)] += 1
+    # Positive results, opened in the app (sensitive domains are stored encrypted); only the counts stay.
+    r = m.domain_results
+    for row in conn.execute(select(s.c.started_at, r.c.domain, r.c.positive, r.c.complete, r.c.score, r.c.result_enc)
+                            .join(r, r.c.screening_id == s.c.id).where(s.c.id.in_(ids))):
+        if open_result(cipher, row).positive:
+            counts[(month_of(row.started_at), "positive_domain", row.domain)] += 1
     return counts
 
 
@@ -109,15 +117,15 @@ def _keep_proofs(conn: Connection, ids: list[str]) -> None:
             for code, done, cited in rows])
 
 
-def _purge_batch(conn: Connection, audit_keys: audit.AuditKeys, cutoff: datetime, now: datetime, actor: str,
-                 report: PurgeReport) -> int:
+def _purge_batch(conn: Connection, cipher: TextCipher, audit_keys: audit.AuditKeys, cutoff: datetime,
+                 now: datetime, actor: str, report: PurgeReport) -> int:
     s = m.screenings
     last_activity = func.coalesce(s.c.completed_at, s.c.updated_at)
     ids = list(conn.execute(select(s.c.id).where(last_activity < cutoff).order_by(s.c.id)
                             .limit(BATCH_SIZE)).scalars())
     if not ids:
         return 0
-    counts = _counts_for(conn, ids)
+    counts = _counts_for(conn, cipher, ids)
     add_counts(conn, counts)
     _keep_proofs(conn, ids)
     deleted: Counter = Counter()
@@ -142,7 +150,7 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
     report = PurgeReport()
     while True:
         with repository.transaction() as unit:
-            if not _purge_batch(unit.conn, repository.audit_keys, cutoff, now, actor, report):
+            if not _purge_batch(unit.conn, unit.cipher, repository.audit_keys, cutoff, now, actor, report):
                 break
     with repository.transaction() as unit:
         deleted = _purge_channel_records(unit.conn, cutoff)
@@ -156,7 +164,7 @@ def purge(repository: Repository, older_than_days: int, now: datetime, actor: st
         events = _purge_rasa_tracker(rasa_tracker_url, cutoff)
         if events:
             with repository.transaction() as unit:
-                audit.append(unit.conn, repository.secret_key, actor=actor, action="purge.rasa_tracker", now=now,
+                audit.append(unit.conn, repository.audit_keys, actor=actor, action="purge.rasa_tracker", now=now,
                              details={"cutoff": cutoff.isoformat(), "rows": events})
         report.rows_deleted["events (Rasa)"] += events
     return report

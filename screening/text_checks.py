@@ -27,8 +27,18 @@ def _entries(language: str) -> tuple[dict, ...]:
 
 @lru_cache(maxsize=None)
 def _avoid_patterns(language: str) -> tuple[tuple[str, re.Pattern], ...]:
-    return tuple((e["avoid"], re.compile(rf"\b{re.escape(strip_accents(e['avoid'].casefold()))}\b"))
+    return tuple((e["avoid"], re.compile(_bounded(strip_accents(e["avoid"].casefold()))))
                  for e in _entries(language))
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _bounded(term: str) -> str:
+    """The term as a whole word; Chinese has no spaces between words, so there it is found
+    anywhere in the text."""
+    escaped = re.escape(term)
+    return escaped if _HAN.search(term) else rf"\b{escaped}\b"
 
 
 @lru_cache(maxsize=None)

@@ -20,6 +20,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s#/'-]")
+# Chinese is written without spaces: each Han character is read as a word, so a phrase
+# ("跳过", "想死") is found inside a longer message ("我想跳过这个").
+_HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+# Vietnamese đ is a letter of its own, not an accented d; people often type it as d.
+_LETTERS_TYPED_PLAIN = str.maketrans({"đ": "d"})
 
 
 def clean_message(text: str | None) -> str:
@@ -46,6 +51,7 @@ def normalize(text: str | None) -> str:
     for emoji, word in _EMOJI_WORDS.items():
         text = text.replace(emoji, word)
     text = text.replace("\u2019", "'").replace("\u2018", "'")   # phone keyboards' curly apostrophes
-    text = strip_accents(text.casefold())
+    text = strip_accents(text.casefold()).translate(_LETTERS_TYPED_PLAIN)
+    text = _HAN.sub(r" \1 ", text)
     text = _PUNCT.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

@@ -33,12 +33,12 @@ def examples_in(path: Path) -> set[str]:
     return found
 
 
-def option_examples(instrument: Instrument, exclude: set[str]) -> list[str]:
+def option_examples(instrument: Instrument, exclude: set[str], languages=None) -> list[str]:
     seen = set(exclude)
     examples = []
     for item in instrument.items.values():
         for option in item.options:
-            for language in instrument.languages:
+            for language in languages or instrument.languages:
                 for text in (option.label[language], option.short[language]):
                     key = normalize(text)
                     if key and key not in seen:
@@ -53,7 +53,11 @@ def generated_options_file(nlu_dir: Path, instrument: Instrument | None = None) 
     for path in sorted(nlu_dir.glob("*.yml")):
         if path.name != GENERATED_NAME:
             exclude |= examples_in(path)
-    examples = option_examples(instrument or default_instrument(), exclude)
+    instrument = instrument or default_instrument()
+    # Only the languages the model is trained in (a data/nlu/<language>.yml exists); the core
+    # reads the options of every other language itself (screening/interpret.py).
+    trained = [language for language in instrument.languages if (nlu_dir / f"{language}.yml").exists()]
+    examples = option_examples(instrument, exclude, trained)
     lines = [HEADER + 'version: "3.1"', "nlu:", "  - intent: inform", "    examples: |"]
     lines += [f"      - {e}" for e in examples]
     return nlu_dir / GENERATED_NAME, "\n".join(lines) + "\n"

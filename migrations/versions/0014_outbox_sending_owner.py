@@ -6,7 +6,7 @@ interrupted sends at once (found at Twilio: sent; not found: sent again) instead
 waiting for them to go stale. Empty for sends of processes without a fixed id.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 17:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -35,6 +35,7 @@ from ..backoff import retry_delay
 from ..crisis_flags import CRISIS, crisis_kind, still_new
 from ..records import models as m
 from ..records.repository import Repository
+from ..records.sealing import open_flag
 from .context import AppContext, Feature
 from .sms.background import Loop
 
@@ -84,7 +85,8 @@ class CrisisAlertStore:
         with self.repository.transaction() as unit:
             conn = unit.conn
             rows = conn.execute(
-                select(f.c.id, f.c.screening_id, f.c.reason, f.c.created_at, f.c.alert_attempts)
+                select(f.c.id, f.c.screening_id, f.c.reason, f.c.step, f.c.details_enc, f.c.created_at,
+                       f.c.alert_attempts)
                 .where(f.c.kind == CRISIS, f.c.alerted_at.is_(None), f.c.resolved_at.is_(None), due,
                        still_new(f.c.screening_id))
                 .order_by(f.c.created_at, f.c.id).limit(limit)
@@ -95,7 +97,8 @@ class CrisisAlertStore:
                     alert_attempts=func.coalesce(f.c.alert_attempts, 0) + 1)).rowcount
                 if taken:
                     claimed.append(PendingAlert(flag_id=row.id, screening_id=row.screening_id,
-                                                kind=crisis_kind(row.reason), raised_at=row.created_at,
+                                                kind=crisis_kind(open_flag(unit.cipher, row)[0]),
+                                                raised_at=row.created_at,
                                                 attempts=(row.alert_attempts or 0) + 1))
         return claimed
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
+from ..languages import LANGUAGES  # noqa: F401  (the one list of languages, re-exported)
 from ..program import Program, StaffHours
 from ..resources import phone_variables
 
 MESSAGES_DIR = Path(__file__).resolve().parent.parent / "content" / "messages"
-LANGUAGES = ("en", "es")
 VOLUNTARY_SECTION = "voluntary"
 _MISSING = object()
 
@@ -58,14 +58,19 @@ class Catalog:
             raise KeyError(f"{language}: no message {key!r}")
         return found
 
-    def _values(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {**self._phones, "program_name": self.program.name, **values}
+    def program_name(self, language: str) -> str:
+        """PROGRAM_NAME as the program set it, else the default name in `language`."""
+        found = _find(_load(language), "program_name_default") if not self.program.name_is_set else _MISSING
+        return self.program.name if found is _MISSING else str(found)
+
+    def _values(self, language: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {**self._phones, "program_name": self.program_name(language), **values}
 
     def say(self, language: str, key: str, **values: Any) -> str:
-        return str(self.raw(language, key)).format(**self._values(values))
+        return str(self.raw(language, key)).format(**self._values(language, values))
 
     def paragraphs(self, language: str, key: str, **values: Any) -> list[str]:
-        return [str(p).format(**self._values(values)) for p in self.raw(language, key)]
+        return [str(p).format(**self._values(language, values)) for p in self.raw(language, key)]
 
     def need_label(self, language: str, need: str) -> str:
         return self.raw(language, f"need.{need}")

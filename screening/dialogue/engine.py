@@ -24,20 +24,22 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import interpret, need_words, reminders
+from .. import interpret, need_words, reminders, start_keywords
 from ..clock import utc_now
 from ..crisis import CrisisReading, read_crisis, read_safety_reply
 from ..config import DEFAULT_PUBLIC_BASE_URL
 from ..citation_date import parse_citation_date
 from ..instrument import Instrument, Item, default_instrument
 from ..interpret import OptionChoice
+from ..language_id import guess_language
+from ..languages import ALL as ALL_LANGUAGES, LANGUAGE_COMMANDS, SMS_FOLDS_ACCENTS
 from ..location import resolve_location
 from ..needs import NEED_CATEGORIES
 from ..program import Program, load_program
@@ -47,7 +49,7 @@ from ..scoring import positive_needs, score_all
 from ..sms_text import WEB_CHAT_LINK
 from ..text_normalize import MAX_MESSAGE_CHARS, clean_message
 from . import plan
-from .catalog import Catalog
+from .catalog import LANGUAGES, Catalog
 from .reading import command_from_intent, option_named_over_command, read_item_answer, yes_or_no
 from .replies import Choice, Reply
 from .directory_referrals import DirectoryReferrals
@@ -58,7 +60,8 @@ PROGRAM_TIMEZONE = ZoneInfo("America/New_York")
 # One clock: the deadline is 45 days from the date on the ticket (see Turn.closing_day).
 DEADLINE_DAYS = reminders.DEADLINE_DAYS
 
-LANGUAGE_OPTIONS = (("en", "English"), ("es", "Español"))
+# The numbered language menu: every language, each in its own name.
+LANGUAGE_OPTIONS = tuple((language.code, language.own_name) for language in ALL_LANGUAGES)
 CONTACT_OPTIONS = ("text", "call", "email", "none")
 AFTER_SUMMARY_COMMANDS = {"more", "town"}
 # Steps the person cannot go back to with BACK.
@@ -114,7 +117,7 @@ class ScreeningEngine:
                     if stored is not None:
                         return [Reply.from_dict(r) for r in stored]
                     turn = Turn(self, unit, participant, incoming, now)
-                    replies = turn.run()
+                    replies = turn.sms_folding(turn.run())
                     turn.save(message_key, replies)
                     return replies
             except DuplicateTurn:
@@ -181,8 +184,14 @@ class Turn:
         channel = self.incoming.channel
         self.unit.add_message(self.row.id, turn_id, "in", channel, self.said, self.now)
         for reply in replies:
-            self.unit.add_message(self.row.id, turn_id, "out", channel,
-                                  reply.render(short_labels=channel == "sms"), self.now)
+            self.unit.add_message(self.row.id, turn_id, "out", channel, reply.for_channel(channel), self.now)
+
+    def sms_folding(self, replies: list[Reply]) -> list[Reply]:
+        """By SMS in a language that reads well without accents GSM-7 lacks, every reply but
+        validated item wording is marked to go GSM-7 (see Reply.for_channel)."""
+        if self.incoming.channel != "sms" or self.row is None or self.lang not in SMS_FOLDS_ACCENTS:
+            return replies
+        return [reply if reply.verbatim else replace(reply, sms_folds_accents=True) for reply in replies]
 
     # ------------------------------------------------------------- dispatch
     def run(self) -> list[Reply]:
@@ -230,7 +239,8 @@ class Turn:
         kind, _, name = (self.row.step if self.row else "").partition(":")
         if kind != "item":
             return False
-        return read_item_answer(self.instrument.item(name), self.text, self.lang) is not None
+        # The word lists only: a guess from examples must never outweigh a guess about danger.
+        return read_item_answer(self.instrument.item(name), self.text, self.lang, learned=False) is not None
 
     def names_an_option_over(self, command: str | None) -> bool:
         kind, _, name = (self.row.step if self.row else "").partition(":")
@@ -255,8 +265,9 @@ class Turn:
         if self.lang == "en" and command is None and interpret.looks_spanish(self.text):
             self.set_language("es")
             self.say("language_switched")
-        if command in ("english", "spanish"):
-            self.set_language("es" if command == "spanish" else "en")
+        switch_to = LANGUAGE_COMMANDS.get(command or "") or self.keyword_language(command)
+        if switch_to:
+            self.set_language(switch_to)
             if self.row.step == "language":
                 self.say("language_set")
                 self.advance()
@@ -288,15 +299,16 @@ class Turn:
     def start(self, language: str | None = None) -> None:
         """A new screening; `language` when the person already chose one (starting over)."""
         command = interpret.detect_command(self.text, "en")
-        spanish = command == "spanish" or (command != "english" and interpret.looks_spanish(self.text)) \
+        language = language or self.first_message_language(command)
+        named = LANGUAGE_COMMANDS.get(command or "")
+        spanish = command == "spanish" or (named is None and interpret.looks_spanish(self.text)) \
             or self.incoming.intent == "language_spanish"
-        if language:
-            spanish = language == "es"
+        chosen = language or named or ("es" if spanish else "en")
         self.row = self.unit.create_screening(
-            self.participant_id, language="es" if spanish else "en", channel=self.incoming.channel,
+            self.participant_id, language=chosen, channel=self.incoming.channel,
             instrument_id=self.instrument.id, instrument_version=self.instrument.version,
             step="consent", now=self.now)
-        if language or spanish or command == "english":
+        if language or spanish or named:
             self.state["language_chosen_early"] = True
         danger = self.read_danger()
         if danger.imminent:
@@ -305,6 +317,23 @@ class Turn:
             self.check_safety(danger)
         else:
             self.prompt("consent")
+
+    def first_message_language(self, command: str | None) -> str | None:
+        """The language a first message chooses: the insert's start word for it (SCREEN, EVALUAR...),
+        else the language it is written in when it says more than a greeting
+        (screening/language_id.py); only a language the assistant speaks."""
+        named = start_keywords.language_of(self.text, self.engine.program.start_keywords)
+        if named is not None or command is not None:
+            return named if named in LANGUAGES else None
+        guessed = guess_language(self.text, LANGUAGES)
+        return guessed[0] if guessed else None
+
+    def keyword_language(self, command: str | None) -> str | None:
+        """Another language's start word sent during a screening: a switch to that language."""
+        if command is not None:
+            return None
+        named = start_keywords.language_of(self.text, self.engine.program.start_keywords)
+        return named if named in LANGUAGES and named != self.lang else None
 
     def closing_day(self) -> date:
         """The last day of this screening: one clock, the deadline.
@@ -533,8 +562,8 @@ class Turn:
             return
         said = "not_ok" if danger.possible else read_safety_reply(self.text)
         command = None if said == "leave" else interpret.detect_command(self.text, self.lang)
-        if command in ("english", "spanish"):
-            self.set_language("es" if command == "spanish" else "en")
+        if command in LANGUAGE_COMMANDS:
+            self.set_language(LANGUAGE_COMMANDS[command])
             self.say("language_switched")
             self.say(f"crisis_safety_ask.{kind}" if stage != "check" else "crisis_check")
             return
@@ -677,14 +706,12 @@ class Turn:
         elif kind == "reminders":
             self.say("reminders.ask")
         elif kind == "language":
-            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS),
-                     footer=self.catalog.say(self.lang, "reply_single", count=len(LANGUAGE_OPTIONS)))
+            self.say("language_ask", choices=self.numbered(label for _, label in LANGUAGE_OPTIONS))
         elif kind == "citation":
             self.say("citation_ask")
         elif kind == "needs":
             labels = [self.catalog.need_label(self.lang, n) for n in NEED_CATEGORIES]
-            self.say("needs_ask", choices=self.numbered(labels),
-                     footer=self.catalog.say(self.lang, "reply_multi"))
+            self.say("needs_ask", choices=self.numbered(labels), footer=self.hint_once("multi"))
         elif kind == "needs_rank":
             labels = [self.catalog.need_label(self.lang, n) for n in self.needs]
             example = " ".join(str(n) for n in range(len(self.needs), 0, -1))
@@ -710,7 +737,7 @@ class Turn:
         elif kind == "contact":
             labels = [self.catalog.say(self.lang, f"contact_option.{o}") for o in CONTACT_OPTIONS]
             self.say("contact_ask", choices=self.numbered(labels),
-                     footer=self.catalog.say(self.lang, "reply_single", count=len(CONTACT_OPTIONS)))
+                     footer=self.hint_once("single", count=len(CONTACT_OPTIONS)))
         elif kind == "contact_detail":
             self.say("contact_detail_email" if self.row.contact_preference == "email" else "contact_detail_phone")
 
@@ -724,6 +751,17 @@ class Turn:
         if item.kind == "multi":
             return self.catalog.say(self.lang, "reply_multi")
         return self.catalog.say(self.lang, "reply_single", count=len(item.options))
+
+    def hint_once(self, kind: str, **values) -> str:
+        """How to reply to a numbered list ("single": one number, "multi": several), said the
+        first time this screening shows that kind of list; after that the numbered options
+        speak for themselves, and the hint comes back when a reply was not understood or
+        the person asks why."""
+        given = self.state.setdefault("hints_given", [])
+        if kind in given:
+            return ""
+        given.append(kind)
+        return self.catalog.say(self.lang, f"reply_{kind}", **values)
 
     def ask_item(self, item: Item) -> None:
         block = self.instrument.block_of(item.id)
@@ -740,7 +778,9 @@ class Turn:
         if item.help:
             parts.append(item.help[self.lang])
         choices = tuple(Choice(o.number, o.label[self.lang], o.short[self.lang]) for o in item.options)
-        self.replies.append(Reply("\n".join(parts), choices, self.item_footer(item)))
+        hint = self.hint_once("multi") if item.kind == "multi" else \
+            self.hint_once("single", count=len(item.options))
+        self.replies.append(Reply("\n".join(parts), choices, hint, verbatim=item.validated))
 
     # ------------------------------------------------------------ commands
     def command(self, command: str) -> None:

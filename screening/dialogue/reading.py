@@ -72,8 +72,10 @@ def option_named_over_command(item: Item, text: str, language: str, command: str
 
 
 def read_item_answer(item: Item, text: str, language: str, intent: str | None = None,
-                     confidence: float = 0.0) -> tuple[str, ...] | None:
-    """The chosen option ids, or None when the message is not a clear answer."""
+                     confidence: float = 0.0, learned: bool = True) -> tuple[str, ...] | None:
+    """The chosen option ids, or None when the message is not a clear answer. With `learned`,
+    a one-choice answer the word lists leave unsure goes to the reader learned from examples
+    (`screening.answer_model`), used only when it is clearly sure."""
     choices = item_choices(item, language)
     if item.kind == "multi":
         return interpret.match_multi(text, choices, language, item.none_option) or None
@@ -82,4 +84,16 @@ def read_item_answer(item: Item, text: str, language: str, intent: str | None = 
         # "no i have a car", "yes it has": a yes or no with more words around it.
         said = yes_or_no(text, language, intent, confidence)
         single = interpret.match_single(said, choices, language) if said else None
+    if not single and learned and not interpret.recognizes_anything(text, choices, language):
+        single = _learned_option(item, text)     # words the lists do not know at all
     return (single,) if single else None
+
+
+def _learned_option(item: Item, text: str) -> str | None:
+    """Not for yes-or-no items: whether "i take the bus" means yes depends on how the question
+    is put, which examples cannot teach."""
+    from ..answer_model import default_model, sure_option
+    if {o.id for o in item.options} == {"yes", "no"}:
+        return None
+    model = default_model()
+    return sure_option(model.guess(item.id, text)) if model is not None else None

@@ -10,7 +10,8 @@ from datetime import date
 from typing import Protocol, Sequence
 
 from ..referrals import referral_key
-from ..resources import resources_for_need
+from ..languages import SOURCE
+from ..resources import language_access, resources_for_need
 from .catalog import Catalog
 from .replies import Reply
 
@@ -62,6 +63,15 @@ class StatewideLines:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
+    def reason(self, resource_id: str, language: str) -> str:
+        """"statewide line", and for a person who is not writing in English, whether the line
+        answers in their language or offers an interpreter (content/resources/language_access.csv)."""
+        parts = [self.catalog.say(language, "reason_statewide")]
+        access = language_access(resource_id, language) if language != SOURCE else None
+        if access:
+            parts.append(self.catalog.say(language, "reason_language" if access == "speaks" else "reason_interpreter"))
+        return " · ".join(parts)
+
     def referrals(self, needs, *, latitude=None, longitude=None, language="en", conn=None,
                   skip=()) -> list[Referral]:
         found = []
@@ -69,7 +79,7 @@ class StatewideLines:
             for rank, r in enumerate(resources_for_need(need), start=1):
                 found.append(Referral(need, rank, r.name, how_to_reach(self.catalog, language, r.phone, r.text,
                                                                       r.website),
-                                      reason=self.catalog.say(language, "reason_statewide"), phone=r.phone))
+                                      reason=self.reason(r.id, language), phone=r.phone))
         shown = set(skip)
         return [r for r in found if r.key() not in shown]
 
@@ -111,6 +121,8 @@ def summary_replies(catalog: Catalog, referrals: Sequence[Referral], *, language
     replies += referral_lines(catalog, language, referrals, "summary_help_for")
     if referrals:
         replies.append(Reply(say("summary_more")))
+    if language != SOURCE:
+        replies.append(Reply(say("summary_language_access")))
     replies.append(Reply(say("summary_code", code=code, date=catalog.long_date(language, completed_on))))
     if verify_url:
         replies.append(Reply(say("summary_check", verify_url=verify_url)))

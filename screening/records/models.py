@@ -2,7 +2,10 @@
 `screening/migrations/` create it; tests compare the two.
 
 Identifiers and free text are stored encrypted (`*_enc` columns); a person is
-found by a keyed hash of their channel id, never by the id itself.
+found by a keyed hash of their channel id, never by the id itself. The answers to the
+sensitive items, the results of the domains that score them and every flag's details are
+stored only encrypted too (screening/records/sealing.py): for those rows the clear columns
+are empty.
 """
 from __future__ import annotations
 
@@ -63,12 +66,14 @@ answers = Table(
     Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
     Column("item_id", String(32), nullable=False),
     Column("version", Integer, nullable=False),            # 1, then 2 when the person changes it
-    Column("option_ids", JSON, nullable=False),            # list of option ids, empty when skipped
+    Column("option_ids", JSON, nullable=False),            # list of option ids, empty when skipped or sealed
     Column("free_text_enc", LargeBinary, nullable=True),   # what they typed, encrypted, capped
     Column("skipped", Boolean, nullable=False),
     Column("skip_reason", String(32), nullable=True),     # skip, dont_know, block_declined
     Column("language", String(8), nullable=False),
     Column("answered_at", DateTime, nullable=False),
+    # A sensitive item's option ids and skip reason, encrypted (option_ids then empty, skip_reason NULL).
+    Column("answer_enc", LargeBinary, nullable=True),
     UniqueConstraint("screening_id", "item_id", "version", name="uq_answers_screening_item_version"),
 )
 
@@ -78,9 +83,11 @@ domain_results = Table(
     Column("domain", String(32), primary_key=True),
     Column("need", String(32), nullable=False),
     Column("positive", Boolean, nullable=True),
-    Column("complete", Boolean, nullable=False),
+    Column("complete", Boolean, nullable=True),            # NULL only when sealed
     Column("score", Integer, nullable=True),
     Column("computed_at", DateTime, nullable=False),
+    # A sensitive domain's positive, complete and score, encrypted (the three clear columns then NULL).
+    Column("result_enc", LargeBinary, nullable=True),
 )
 
 needs = Table(
@@ -104,8 +111,9 @@ flags = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),            # crisis, person_requested
-    Column("reason", String(32), nullable=False),          # crisis: self_harm, overdose, violence, medical
-                                                           # (older rows: phq9_item9, message); asked
+    Column("reason", String(32), nullable=True),           # crisis: self_harm, overdose, violence, medical
+                                                           # (older rows: phq9_item9, message); asked.
+                                                           # NULL when sealed (details_enc)
     Column("created_at", DateTime, nullable=False),
     Column("resolved_at", DateTime, nullable=True),
     Column("step", String(64), nullable=True),             # where the person was: item:ahc_7, needs, done
@@ -114,6 +122,9 @@ flags = Table(
     Column("alerted_at", DateTime, nullable=True),
     Column("alert_attempts", Integer, nullable=True),
     Column("alert_next_attempt_at", DateTime, nullable=True),
+    # The reason and step, encrypted (the two clear columns then NULL); the kind stays in clear
+    # so crisis cases come first in the console and the on-call alert finds them.
+    Column("details_enc", LargeBinary, nullable=True),
 )
 
 messages = Table(

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from ..crypto import TextCipher, pseudonym
 from ..referrals import referral_key
 from . import models as m
+from . import sealing
+from .sealing import Sensitivity
 from .talkback_tables import conversation_holds
 
 # Completion codes avoid letters and digits that are easy to confuse (0/O, 1/I/L, 5/S, 8/B).
@@ -78,11 +80,14 @@ def new_completion_code() -> str:
 
 
 class Repository:
-    def __init__(self, engine: Engine, cipher: TextCipher, secret_key: str, audit_key: str = ""):
+    def __init__(self, engine: Engine, cipher: TextCipher, secret_key: str, audit_key: str = "",
+                 sensitivity: Sensitivity | None = None):
         self.engine = engine
         self.cipher = cipher
         self.secret_key = secret_key
         self.audit_key = audit_key
+        # Which answers and results are stored only encrypted: the instrument says.
+        self.sensitivity = sensitivity or sealing.default_sensitivity()
 
     @property
     def audit_keys(self) -> "AuditKeys":
@@ -94,16 +99,18 @@ class Repository:
     @contextmanager
     def transaction(self) -> Iterator["Unit"]:
         with self.engine.begin() as conn:
-            yield Unit(conn, self.cipher, self.secret_key)
+            yield Unit(conn, self.cipher, self.secret_key, self.sensitivity)
 
 
 class Unit:
     """One transaction's worth of work."""
 
-    def __init__(self, conn: Connection, cipher: TextCipher, secret_key: str):
+    def __init__(self, conn: Connection, cipher: TextCipher, secret_key: str,
+                 sensitivity: Sensitivity | None = None):
         self.conn = conn
         self.cipher = cipher
         self.secret_key = secret_key
+        self.sensitivity = sensitivity or sealing.default_sensitivity()
         self._holds: dict[str, int | None] = {}
 
     def ping(self) -> None:
@@ -184,16 +191,21 @@ class Unit:
         return result.inserted_primary_key[0]
 
     # screenings --------------------------------------------------------------
+    def _screening_row(self, row) -> ScreeningRow | None:
+        if row is None:
+            return None
+        values = {k: row[k] for k in row.keys()}
+        values["state"] = sealing.open_state(self.cipher, values["state"])    # the crisis part is sealed
+        return ScreeningRow(**values)
+
     def latest_screening(self, participant_id: str) -> ScreeningRow | None:
-        row = self.conn.execute(
+        return self._screening_row(self.conn.execute(
             select(m.screenings).where(m.screenings.c.participant_id == participant_id)
-            .order_by(m.screenings.c.started_at.desc()).limit(1)).mappings().first()
-        return ScreeningRow(**{k: row[k] for k in row.keys()}) if row else None
+            .order_by(m.screenings.c.started_at.desc()).limit(1)).mappings().first())
 
     def screening(self, screening_id: str) -> ScreeningRow | None:
-        row = self.conn.execute(
-            select(m.screenings).where(m.screenings.c.id == screening_id)).mappings().first()
-        return ScreeningRow(**{k: row[k] for k in row.keys()}) if row else None
+        return self._screening_row(self.conn.execute(
+            select(m.screenings).where(m.screenings.c.id == screening_id)).mappings().first())
 
     def create_screening(self, participant_id: str, *, language: str, channel: str, instrument_id: str,
                          instrument_version: str, step: str, now: datetime) -> ScreeningRow:
@@ -211,7 +223,7 @@ class Unit:
     def save_screening(self, row: ScreeningRow) -> None:
         # JSON columns are compared by value: hand SQLAlchemy a fresh copy.
         changes = row.changes()
-        changes["state"] = json.loads(json.dumps(row.state))
+        changes["state"] = sealing.seal_state(self.cipher, json.loads(json.dumps(row.state)))
         self.conn.execute(update(m.screenings).where(m.screenings.c.id == row.id).values(**changes))
 
     def issue_completion_code(self, row: ScreeningRow) -> str:
@@ -227,13 +239,14 @@ class Unit:
     def current_answers(self, screening_id: str) -> dict[str, StoredAnswer]:
         rows = self.conn.execute(
             select(m.answers).where(m.answers.c.screening_id == screening_id)
-            .order_by(m.answers.c.item_id, m.answers.c.version)).mappings()
+            .order_by(m.answers.c.item_id, m.answers.c.version))
         latest: dict[str, StoredAnswer] = {}
         for r in rows:
-            latest[r["item_id"]] = StoredAnswer(
-                item_id=r["item_id"], version=r["version"], option_ids=tuple(r["option_ids"]),
-                skipped=r["skipped"], skip_reason=r["skip_reason"], language=r["language"],
-                answered_at=r["answered_at"])
+            option_ids, skip_reason = sealing.open_answer(self.cipher, r)
+            latest[r.item_id] = StoredAnswer(
+                item_id=r.item_id, version=r.version, option_ids=option_ids,
+                skipped=r.skipped, skip_reason=skip_reason, language=r.language,
+                answered_at=r.answered_at)
         return latest
 
     def add_answer(self, screening_id: str, item_id: str, *, option_ids: Sequence[str], free_text: str | None,
@@ -241,17 +254,26 @@ class Unit:
         version = self.conn.execute(
             select(func.coalesce(func.max(m.answers.c.version), 0))
             .where(and_(m.answers.c.screening_id == screening_id, m.answers.c.item_id == item_id))).scalar()
+        values = dict(option_ids=list(option_ids), skip_reason=skip_reason, answer_enc=None)
+        if item_id in self.sensitivity.items:
+            values = dict(option_ids=[], skip_reason=None,
+                          answer_enc=sealing.seal_answer(self.cipher, option_ids, skip_reason))
         self.conn.execute(insert(m.answers).values(
-            screening_id=screening_id, item_id=item_id, version=version + 1, option_ids=list(option_ids),
+            screening_id=screening_id, item_id=item_id, version=version + 1,
             free_text_enc=self.cipher.encrypt(free_text) if free_text else None,
-            skipped=skip_reason is not None, skip_reason=skip_reason, language=language, answered_at=now))
+            skipped=skip_reason is not None, language=language, answered_at=now, **values))
 
     def save_domain_results(self, screening_id: str, results, now: datetime) -> None:
         self.conn.execute(m.domain_results.delete().where(m.domain_results.c.screening_id == screening_id))
         if results:
-            self.conn.execute(insert(m.domain_results), [
-                dict(screening_id=screening_id, domain=r.domain, need=r.need, positive=r.positive,
-                     complete=r.complete, score=r.score, computed_at=now) for r in results])
+            self.conn.execute(insert(m.domain_results), [self._domain_result(screening_id, r, now) for r in results])
+
+    def _domain_result(self, screening_id: str, r, now: datetime) -> dict:
+        row = dict(screening_id=screening_id, domain=r.domain, need=r.need, computed_at=now)
+        if r.domain in self.sensitivity.domains:
+            return dict(row, positive=None, complete=None, score=None,
+                        result_enc=sealing.seal_result(self.cipher, r.positive, r.complete, r.score))
+        return dict(row, positive=r.positive, complete=r.complete, score=r.score, result_enc=None)
 
     # needs, flags, transcript ------------------------------------------------
     def replace_needs(self, screening_id: str, categories: Sequence[str], now: datetime) -> None:
@@ -273,10 +295,11 @@ class Unit:
     def add_flag(self, screening_id: str, kind: str, reason: str, now: datetime,
                  step: str | None = None) -> None:
         """Flag the screening for a screener: `kind` crisis or person_requested, `reason` the crisis
-        kind (self_harm, overdose, violence, medical) or asked, `step` where the person was."""
+        kind (self_harm, overdose, violence, medical) or asked, `step` where the person was.
+        The reason and step are stored only encrypted; the kind stays in clear."""
         self.conn.execute(insert(m.flags).values(
-            screening_id=screening_id, kind=kind, reason=reason, created_at=now,
-            step=step[:64] if step else None))
+            screening_id=screening_id, kind=kind, reason=None, step=None, created_at=now,
+            details_enc=sealing.seal_flag(self.cipher, reason, step[:64] if step else None)))
 
     def add_referrals(self, screening_id: str, referrals, now: datetime) -> None:
         if referrals:

@@ -315,9 +315,10 @@ def test_commands_with_a_reason(text, expected):
 
 
 @pytest.mark.parametrize("item_id, text, expected", [
-    # a real word is never a typo of an option ("one" is not "once", "non" is not "none")
+    # a real word is never a typo of an option ("one" is not "once", "non stop" is not "none");
+    # "non" alone is Haitian Creole for no: a plain no, which is "Not at all" here
     ("ahc_5", "I answered the last one wrong", None), ("ahc_23b", "non stop lately", "nearly_every_day"),
-    ("ahc_23b", "non", None), ("ahc_2", "a store nearby", None),
+    ("ahc_23b", "non", "not_at_all"), ("ahc_2", "a store nearby", None),
     ("ahc_24", "relapsed", None), ("ahc_1", "coach", None), ("gender", "lad", None),
     ("ahc_7", "nevr", "never"), ("ahc_1", "homless", "not_steady"), ("ahc_19", "wekly", "weekly"),
     # a yes or no that closes the answer

@@ -36,7 +36,7 @@ def people(engine, repository, clock):
 
 def cases(repository, viewer, **params):
     with repository.transaction() as unit:
-        return [c.screening_id for c in list_cases(unit.conn, viewer, CaseFilter.from_params(params))]
+        return [c.screening_id for c in list_cases(unit.conn, viewer, CaseFilter.from_params(params), cipher=unit.cipher)]
 
 
 def test_crisis_and_asked_for_a_person_come_first_then_newest(repository, people):
@@ -122,7 +122,7 @@ def test_a_completion_code_check_says_valid_with_dates_and_nothing_else(reposito
 
 def test_program_figures_count_the_funnel_needs_and_mix(repository, people):
     with repository.transaction() as unit:
-        figures = program_figures(unit.conn)
+        figures = program_figures(unit.conn, unit.cipher)
     assert figures.funnel == [("started", 4), ("consented", 4), ("completed", 3)]
     assert ("housing", 1) in figures.needs
     assert dict(figures.languages) == {"en": 3, "es": 1}

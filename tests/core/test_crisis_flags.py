@@ -14,8 +14,9 @@ from screening.instrument import default_instrument
 from screening.operations import operational_gauges, prometheus_text
 from screening.records import migrate, models as m
 from screening.records.db import make_engine
+from screening.records.sealing import open_flag
 
-from ..conftest import make_repository, scratch_postgres_database
+from ..conftest import ENCRYPTION_KEY, scratch_postgres_database
 from .crisis_cases import add_flag, new_case
 
 T0 = datetime(2026, 11, 24, 9, 0)
@@ -28,8 +29,10 @@ def test_add_flag_stores_the_step_and_callers_without_one_still_work(repository)
     with repository.transaction() as unit:
         unit.add_flag(case, "person_requested", "asked", T0)         # the call the engine makes today
         rows = unit.conn.execute(m.flags.select().order_by(m.flags.c.id)).all()
-    assert [(r.kind, r.reason, r.step, r.alerted_at) for r in rows] == [
-        ("crisis", "overdose", "item:ahc_7", None), ("person_requested", "asked", None, None)]
+        opened = [(r.kind, *open_flag(unit.cipher, r), r.alerted_at) for r in rows]
+    assert opened == [("crisis", "overdose", "item:ahc_7", None), ("person_requested", "asked", None, None)]
+    # The reason and step are stored only encrypted (screening/records/sealing.py).
+    assert [(r.reason, r.step) for r in rows] == [(None, None), (None, None)]
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def crisis_cases(repository):
 def test_the_crisis_case_waiting_longest_comes_first_with_its_kinds_and_wait(repository, crisis_cases):
     now = T0 + timedelta(hours=2, minutes=35)
     with repository.transaction() as unit:
-        found = list_cases(unit.conn, BOSS, CaseFilter(), now=now)
+        found = list_cases(unit.conn, BOSS, CaseFilter(), now=now, cipher=unit.cipher)
     ids = crisis_cases
     assert [c.screening_id for c in found] == [
         ids["waiting_longest"], ids["waiting"],                          # waiting, by how long
@@ -80,14 +83,15 @@ def test_the_crisis_case_waiting_longest_comes_first_with_its_kinds_and_wait(rep
 
     # The wait is read from the clock passed in; without one there is no wait to show.
     with repository.transaction() as unit:
-        later = {c.screening_id: c for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now + timedelta(days=1))}
-        unclocked = list_cases(unit.conn, BOSS, CaseFilter())
+        later = {c.screening_id: c for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now + timedelta(days=1),
+                                                       cipher=unit.cipher)}
+        unclocked = list_cases(unit.conn, BOSS, CaseFilter(), cipher=unit.cipher)
     assert later[ids["waiting_longest"]].waiting == "waiting 1 d 2 h"
     assert all(c.waiting == "" for c in unclocked)
     # Once the longest-waiting case is picked up, the other waiting one comes first.
     with repository.transaction() as unit:
         set_status(unit.conn, ids["waiting_longest"], "in_review", now)
-        assert [c.screening_id for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now)][:2] == [
+        assert [c.screening_id for c in list_cases(unit.conn, BOSS, CaseFilter(), now=now, cipher=unit.cipher)][:2] == [
             ids["waiting"], ids["picked_up"]]
 
 
@@ -178,13 +182,13 @@ def test_migration_0008_adds_the_step_and_alert_columns_and_takes_them_away(new_
 
     migrate.upgrade(url, "0008")
     assert NEW_COLUMNS <= flag_columns(url)
-    repository = make_repository(url)
-    add_flag(repository, "s1", "overdose", T0 + timedelta(minutes=1), step="item:ahc_7")
-    with repository.transaction() as unit:
-        rows = unit.conn.execute(m.flags.select().order_by(m.flags.c.id)).all()
-    repository.engine.dispose()
-    assert [(r.reason, r.step, r.alerted_at) for r in rows] == [("phq9_item9", None, None),
-                                                                ("overdose", "item:ahc_7", None)]
+    engine = make_engine(url)
+    with engine.begin() as conn:     # a flag as the code of 0008 stored it (0013 encrypts the details)
+        conn.execute(text("INSERT INTO flags (screening_id, kind, reason, created_at, step) "
+                          "VALUES ('s1', 'crisis', 'overdose', :t, 'item:ahc_7')"), {"t": T0 + timedelta(minutes=1)})
+        rows = conn.execute(text("SELECT reason, step, alerted_at FROM flags ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("phq9_item9", None, None), ("overdose", "item:ahc_7", None)]
 
     migrate.downgrade(url, "0007")
     assert not NEW_COLUMNS & flag_columns(url)
@@ -192,5 +196,5 @@ def test_migration_0008_adds_the_step_and_alert_columns_and_takes_them_away(new_
     with engine.connect() as conn:   # the flags themselves are kept
         assert conn.execute(text("SELECT reason FROM flags ORDER BY id")).scalars().all() == ["phq9_item9", "overdose"]
     engine.dispose()
-    migrate.upgrade(url)
+    migrate.upgrade(url, encryption_key=ENCRYPTION_KEY)
     assert NEW_COLUMNS <= flag_columns(url)

@@ -15,6 +15,7 @@ from screening.dialogue.engine import ScreeningEngine
 from screening.program import Program
 from screening.records import models as m
 from screening.records.reminder_tables import reminders as reminder_rows
+from screening.records.sealing import open_flag
 from tests.conftest import ENCRYPTION_KEY, SECRET_KEY
 
 from .person import Person
@@ -152,7 +153,7 @@ def test_other_help_flags_the_case_and_offers_the_next_place_as_more_does(engine
     assert "you need other help" in reply
     assert "More for food" in reply or "no other place for food" in reply
     with repository.transaction() as unit:
-        flags = unit.conn.execute(select(m.flags.c.kind, m.flags.c.reason)).all()
+        flags = [(r.kind, open_flag(unit.cipher, r)[0]) for r in unit.conn.execute(select(m.flags))]
     assert flags == [("referral_follow_up", "other_help")]
 
 

@@ -38,7 +38,7 @@ def test_purge_deletes_old_screenings_and_keeps_counts_and_proofs(engine, reposi
     screen(engine, "recent", needs="food", complete=False)
     before = {table: rows(repository, table) for table in CONTENT_TABLES}
     with repository.transaction() as unit:
-        figures_before = program_figures(unit.conn)
+        figures_before = program_figures(unit.conn, unit.cipher)
 
     report = purge(repository, older_than_days=180, now=clock.now)
 
@@ -48,7 +48,7 @@ def test_purge_deletes_old_screenings_and_keeps_counts_and_proofs(engine, reposi
     assert after["screenings"] == 1 and after["case_notes"] == 0 and after["need_statements"] == before["need_statements"] - 1
     assert all(after[t] < before[t] for t in ("answers", "messages", "screenings", "needs"))
     with repository.transaction() as unit:
-        figures_after = program_figures(unit.conn)
+        figures_after = program_figures(unit.conn, unit.cipher)
         leftover = unit.conn.execute(select(func.count()).select_from(answers)
                                      .where(answers.c.screening_id == sid)).scalar()
         proof = check_code(unit.conn, code, clock.now)
@@ -149,7 +149,9 @@ def test_purge_also_clears_rasas_own_tracker_file(repository, clock, tmp_path):
     assert report.rows_deleted["events (Rasa)"] == 2
     with repository.transaction() as unit:
         actions = [e.action for e in audit.recent(unit.conn, limit=5)]
+        chain = audit.verify(unit.conn, AUDIT_KEY)
     assert "purge.rasa_tracker" in actions
+    assert chain.intact, chain  # signed with the audit key like every other event
 
 
 def test_purge_deletes_ended_console_sessions_and_keeps_live_ones(repository, clock):

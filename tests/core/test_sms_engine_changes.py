@@ -27,7 +27,7 @@ def walk_to_first_sensitive_part(person: Person) -> str:
 def test_sms_privacy_note_offers_the_web_link_before_the_first_sensitive_part(repository, clock):
     person = Person(ScreeningEngine(repository, clock=clock, web_chat_url=WEB_CHAT), channel="sms")
     reply = walk_to_first_sensitive_part(person)
-    assert "others who use this phone may read these texts" in reply
+    assert "Others who use this phone may read these texts" in reply
     assert f"in a web browser instead: {WEB_CHAT}" in reply
     assert reply.index(WEB_CHAT) < reply.index("how you have been feeling")
     assert WEB_CHAT not in person.send("yes")                   # said once, not before every part

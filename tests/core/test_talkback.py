@@ -17,6 +17,7 @@ from screening.config import load_settings
 from screening.dialogue.handback import hand_back
 from screening.operations import operational_gauges, prometheus_text
 from screening.records import migrate, models as m
+from screening.records.sealing import open_flag
 from screening.records.db import make_engine
 from screening.records.talkback_tables import conversation_holds
 
@@ -54,7 +55,8 @@ def messages(repository):
 
 def flags(repository):
     with repository.transaction() as unit:
-        return [(r.kind, r.reason) for r in unit.conn.execute(select(m.flags).order_by(m.flags.c.id))]
+        return [(r.kind, open_flag(unit.cipher, r)[0])
+                for r in unit.conn.execute(select(m.flags).order_by(m.flags.c.id))]
 
 
 def test_while_held_the_assistant_says_nothing_stores_the_message_and_still_flags_a_crisis(
@@ -81,7 +83,7 @@ def test_while_held_the_assistant_says_nothing_stores_the_message_and_still_flag
         assert row.step == "item:ahc_1" and "crisis" not in row.state      # nothing moved on
         assert unit.current_answers(case) == {}
         assert talkback.unread_count(unit.conn, case) == 3
-        [summary] = list_cases(unit.conn, staff["boss"], CaseFilter(), now=clock.now)
+        [summary] = list_cases(unit.conn, staff["boss"], CaseFilter(), now=clock.now, cipher=unit.cipher)
     assert summary.held_by == "sam" and summary.unread == 3 and summary.crisis and summary.asked_for_person
     with repository.transaction() as unit:
         metrics = prometheus_text(operational_gauges(unit.conn, clock.now))

@@ -41,12 +41,17 @@ def _send(rasa_url: str, sender: str, text: str, channel: str, message_id: str |
     return asyncio.run(go())
 
 
+# Each language in its own name, numbered as the menu says.
+LANGUAGE_BUTTONS = [("English", "1"), ("Español", "2"), ("Português", "3"), ("Kreyòl ayisyen", "4"),
+                    ("中文", "5"), ("Tiếng Việt", "6"), ("Kriolu kabuverdianu", "7")]
+
+
 def test_the_app_reaches_rasa_and_gets_buttons_for_the_web_and_numbers_for_sms(app_stack):
     rasa_url = f"http://127.0.0.1:{app_stack.stack.rasa_port}"
     web_sender, sms_sender = "web:" + uuid.uuid4().hex, "sms:" + uuid.uuid4().hex
     _send(rasa_url, web_sender, "hi", "web")
     web = _send(rasa_url, web_sender, "yes", "web")
-    assert [(b.title, b.payload) for m in web for b in m.buttons] == [("English", "1"), ("Español", "2")]
+    assert [(b.title, b.payload) for m in web for b in m.buttons] == LANGUAGE_BUTTONS
     _send(rasa_url, sms_sender, "hi", "sms")
     _send(rasa_url, sms_sender, "yes", "sms")                        # consent; then "may we remind you?"
     language = next(message for message in _send(rasa_url, sms_sender, "no", "sms") if message.buttons)
@@ -74,8 +79,7 @@ def test_the_web_chat_talks_to_rasa_through_the_app(app_stack):
     person = ChatPerson(app_stack.app_url)
     assert "needs check" in person.text()
     assert person.say("yes").status_code == 200
-    assert [(b["title"], b["payload"]) for m in person.view["messages"] for b in m["buttons"]] == \
-        [("English", "1"), ("Español", "2")]
+    assert [(b["title"], b["payload"]) for m in person.view["messages"] for b in m["buttons"]] == LANGUAGE_BUTTONS
     assert person.say("2").status_code == 200
     assert person.view["language"] == "es"
     # Another browser cannot read or write this conversation without its token.

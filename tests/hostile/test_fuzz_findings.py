@@ -161,3 +161,10 @@ def test_a_signed_sms_with_a_replaced_character_is_stored_once(tmp_path):
             assert unit.conn.exec_driver_sql("SELECT count(*) FROM sms_inbox").scalar() == 1
     finally:
         repository.engine.dispose()
+
+
+def test_a_lone_surrogate_is_counted_not_a_crash_in_sms_segments():
+    """Found by the property tests: text with a lone UTF-16 surrogate made segment counting raise."""
+    from screening.sms_text import pack_messages, segments
+    assert segments("a\ud800b") == 1
+    assert pack_messages(["a\ud800b"])

@@ -22,6 +22,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import httpx
+from sqlalchemy import update
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -29,6 +30,7 @@ from screening.accounts import AccountStore, totp_code
 from screening.crisis_model import default_model
 from screening.dialogue.engine import ScreeningEngine
 from screening.records import migrate
+from screening.records.console_tables import console_accounts
 
 from ..app.conftest import app_settings, engine_app
 from ..app.review.conftest import PASSWORD, csrf_of
@@ -295,7 +297,9 @@ def prepare(tmp_path):
     for n in range(3):
         screen(ScreeningEngine(repository, clock=clock), f"fuzz-person-{n}", needs="food")
     with repository.transaction() as unit:
-        AccountStore(unit.conn, unit.cipher).add("sam", "supervisor", PASSWORD, clock.now)
+        sam = AccountStore(unit.conn, unit.cipher).add("sam", "supervisor", PASSWORD, clock.now).id
+        # An account whose authenticator is already set up (new ones enrol with a code first).
+        unit.conn.execute(update(console_accounts).where(console_accounts.c.id == sam).values(totp_confirmed=True))
         secret = AccountStore(unit.conn, unit.cipher).by_username("sam").totp_secret
         cases = unit.conn.exec_driver_sql("SELECT id, completion_code FROM screenings").all()
     settings = app_settings(url, public_base_url=BASE, twilio_auth_token=AUTH_TOKEN,

@@ -57,7 +57,7 @@ class Cases:
         except CaseError as error:
             return refusal(error.status, str(error), staff)
         with self.console.transaction() as unit:
-            found = list_cases(unit.conn, viewer_of(staff), wanted, now=self.console.now())
+            found = list_cases(unit.conn, viewer_of(staff), wanted, now=self.console.now(), cipher=unit.cipher)
             action = "cases.search" if wanted.code else "cases.list"
             self.console.audit(unit, staff, action, shown=len(found), **wanted.described())
         return render("cases.html", staff=staff, cases=found, wanted=wanted, statuses=REVIEW_STATUSES,

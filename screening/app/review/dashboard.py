@@ -52,11 +52,12 @@ class Dashboard:
 
     async def page(self, request: Request, staff: Staff, form) -> Response:
         with self.console.transaction() as unit:
-            figures = program_figures(unit.conn)
+            figures = program_figures(unit.conn, unit.cipher)
             reminded = reminder_figures(unit.conn)
             self.console.audit(unit, staff, "dashboard.view")
         charts = [bar_chart("funnel", "Screenings: started, consented, completed", figures.funnel),
                   bar_chart("needs", "Needs people named", figures.needs),
+                  bar_chart("positive-domains", "Positive screening results, by domain", figures.positive_domains),
                   bar_chart("languages", "Languages", figures.languages),
                   bar_chart("channels", "Channels", figures.channels),
                   bar_chart("finished-by-day", "Completed, by days since start", reminded.finished_by_day)]

@@ -84,9 +84,12 @@ class InboxWorker:
             texts = [await self._say(message, "sms.opted_in")]
         elif message.opted_out:
             outcome = "ignored_opted_out"
-        elif action in ("help_en", "help_es"):
+        elif action == "help_es":
             outcome = "help"
-            texts = [self.catalog.say(action[-2:], "sms.help")]
+            texts = [self.catalog.say("es", "sms.help")]
+        elif action == "help_en":         # HELP, INFO: in the person's own language once we know it
+            outcome = "help"
+            texts = [await self._say(message, "sms.help")]
         elif not message.body.strip():
             outcome = "no_text"
             texts = [await self._say(message, "sms.no_text")]

@@ -29,6 +29,7 @@ from ...resume_codes import InvalidResumeCode, code_hash
 from ...text_normalize import MAX_MESSAGE_CHARS
 from ..context import AppContext
 from ..dialogue_client import BotMessage, DialogueUnavailable
+from ...languages import ALL as ALL_LANGUAGES, LANGUAGES, SOURCE
 from ..request_body import BodyRefused, read_body
 from .limits import chat_limits
 from .sessions import ChatSessions, Issued, Session
@@ -38,9 +39,9 @@ logger = logging.getLogger(__name__)
 TOKEN_HEADER = "x-chat-token"
 MAX_BODY_BYTES = 8_192
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-LANGUAGES = ("en", "es")
-# The first message a new conversation sends for the person: the core greets, in their language.
-OPENING_TEXT = {"en": "hi", "es": "español"}
+# The first message a new conversation sends for the person: the core greets, in their language
+# (a language's own name is the command that chooses it).
+OPENING_TEXT = {language.code: "hi" if language.code == SOURCE else language.own_name for language in ALL_LANGUAGES}
 
 UNAVAILABLE = "We could not reach the server. Your message is kept; please try again in a moment."
 SESSION_ENDED = "This chat session has ended. To continue, use your code."
@@ -136,7 +137,7 @@ class ChatApi:
         body = await json_body(request)
         language = body.get("language") or "en"
         if language not in LANGUAGES:
-            raise BadRequest("The language must be 'en' or 'es'.")
+            raise BadRequest("The language must be one of: " + ", ".join(LANGUAGES) + ".")
         if self.limits.too_many_starts_from(client_address(request), self.now()):
             return problem(TOO_MANY_STARTS, 429)
         issued = await run_in_threadpool(self.sessions.start, language, self.now())

@@ -14,7 +14,6 @@ from starlette.staticfiles import StaticFiles
 from ..context import AppContext
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-PAGE_LANGUAGES = ("en", "es")
 
 PAGE = """<!doctype html>
 <html lang="{language}">
@@ -53,8 +52,9 @@ def page_feature_routes(context: AppContext) -> list:
     script = widget_script(context.settings.quick_exit_url)
 
     async def chat_page(request: Request) -> Response:
+        # /chat?lang=xx (the insert's codes link here): any language the widget has words for.
         language = request.query_params.get("lang", "en")
-        language = language if language in PAGE_LANGUAGES else "en"
+        language = language if language in widget_strings() else "en"
         title = widget_strings()[language]["page_title"]
         return HTMLResponse(PAGE.format(language=language, title=title))
 

@@ -153,6 +153,6 @@ def test_the_dashboard_draws_charts_with_text_alternatives(console):
     screen(console.person_engine(), "person-2", complete=False, channel="web")
     console.add_account("boss", "supervisor")
     page = console.sign_in("boss").get("/review/dashboard").text
-    assert page.count("<svg") == 5 and "<desc" in page
+    assert page.count("<svg") == 6 and "<desc" in page
     assert "started: 2; consented: 2; completed: 1" in page
     assert "Median time to complete" in page

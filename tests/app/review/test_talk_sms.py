@@ -15,6 +15,7 @@ from screening.accounts import AccountStore
 from screening.app.crisis_alerts import CrisisAlertStore
 from screening.casework import Viewer, assign
 from screening.records import models as m
+from screening.records.sealing import open_flag
 from screening.records.sms_tables import sms_inbox, sms_outbox
 
 from ..sms.conftest import (  # noqa: F401 (fake_twilio: a fixture)
@@ -124,7 +125,8 @@ def test_crisis_words_while_held_raise_the_flag_and_the_person_hears_only_the_sc
     phone.wait_for("A trained person from our team is with you now")
     assert phone.text("honestly i want to die") == ""
     with console.repository.transaction() as unit:
-        kinds = [r.reason for r in unit.conn.execute(select(m.flags).where(m.flags.c.kind == "crisis"))]
+        kinds = [open_flag(unit.cipher, r)[0]
+                 for r in unit.conn.execute(select(m.flags).where(m.flags.c.kind == "crisis"))]
     assert kinds == ["self_harm"]
     assert "Suicide or self-harm" in sam.page()
     # The on-call alert is due for it, as for any crisis flag of a case still new in review.

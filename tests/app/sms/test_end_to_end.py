@@ -22,7 +22,7 @@ SCREENING_BY_SMS = [
     ("11/3", "December 18, 2026"), ("I need somewhere to stay and help with my court stuff", "Which matters most"),
     ("2 1", "legal help with any of these"), ("1 2", "living situation"), ("3", "Think about the place you live"),
     ("none", ""), ("sometimes", ""), ("never true", ""), ("no", ""), ("no", ""), ("very hard", ""),
-    ("3", "others who use this phone may read these texts"), ("yes", "Little interest or pleasure"),
+    ("3", "Others who use this phone may read these texts"), ("yes", "Little interest or pleasure"),
     ("1", ""), ("not at all", "Stress means"), ("a little bit", "drinking, smoking and drug use"),
     ("ok", "Which word fits you"), ("4", "4 or more drinks"), ("never", ""), ("daily", ""), ("never", ""),
     ("weekly", "your safety"), ("yes", ""), ("never", ""), ("rarely", ""), ("never", ""),

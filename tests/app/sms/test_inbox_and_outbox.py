@@ -37,7 +37,7 @@ def test_the_same_message_sid_delivered_five_times_gets_one_reply(database_url, 
         assert len(unit.conn.execute(select(sms_inbox)).all()) == 1
     welcome = fake_twilio.bodies()
     assert len(welcome) >= 1 and sum("needs check" in b for b in welcome) == 1
-    assert welcome[-1].endswith("Reply YES or NO. You can also ask a question, like WHY. Para español, escriba ESPAÑOL.")
+    assert welcome[-1].endswith("Do you want to start? Reply YES, NO or WHY. Para español, escriba ESPAÑOL.")
 
 
 def test_one_persons_messages_are_answered_in_arrival_order(database_url, clock, fake_twilio):
@@ -292,6 +292,11 @@ def test_each_outgoing_message_fits_and_records_its_segments(sqlite_url, clock, 
     asyncio.run(scenario())
     rows = outbox_rows(gateway)
     assert rows and all(len(b) <= 320 for b in fake_twilio.bodies())
-    assert all(r["segments"] >= 1 and r["encoding"] == "GSM-7" for r in rows)
+    assert all(r["segments"] >= 1 for r in rows)
+    # English goes GSM-7; only the language menu's own names (中文, Tiếng Việt) need UCS-2, and
+    # the packing sends them in a text of their own, so the rest of the menu stays GSM-7.
+    ucs2 = [b for b, r in zip(fake_twilio.bodies(), rows) if r["encoding"] == "UCS-2"]
+    assert len(ucs2) == 1 and "中文" in ucs2[0] and "Tiếng Việt" in ucs2[0] and "English" not in ucs2[0]
+    assert [r["segments"] for r in rows if r["encoding"] == "UCS-2"] == [1]
     assert all("<" not in b and "*" not in b for b in fake_twilio.bodies())       # no markup
     assert any("\n1 " in b and "Reply with a number from 1 to" in b for b in fake_twilio.bodies())

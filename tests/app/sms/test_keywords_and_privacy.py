@@ -117,7 +117,7 @@ def test_the_sms_privacy_note_offers_the_web_chat_link(sqlite_url, clock, fake_t
         raise AssertionError("no sensitive part was reached")
 
     received = " ".join(asyncio.run(scenario()))
-    assert "others who use this phone may read these texts" in received
+    assert "Others who use this phone may read these texts" in received
     assert "https://screening.example.org/chat" in received and "[web-chat-link]" not in received
 
 

@@ -76,7 +76,8 @@ def test_questions_come_with_buttons_and_progress(database_url, clock):
     with serve(engine_app(app_settings(database_url), clock)) as base:
         person = ChatPerson(base)
         person.say("yes")
-        assert [b["title"] for b in person.view["messages"][0]["buttons"]] == ["English", "Español"]
+        assert [b["title"] for b in person.view["messages"][0]["buttons"]] == ["English", "Español", "Português", "Kreyòl ayisyen", "中文", "Tiếng Việt",
+                                                                      "Kriolu kabuverdianu"]
         person.say("1")
         person.say("skip")
         person.say("skip")
@@ -220,7 +221,7 @@ def test_spanish_from_the_start(sqlite_url, clock):
         person = ChatPerson(base, language="es")
         wrong = httpx.post(f"{base}/chat/api/conversations", json={"language": "fr"})
     assert "Hola" in person.text() and person.view["language"] == "es"
-    assert wrong.status_code == 400 and wrong.json() == {"error": "The language must be 'en' or 'es'."}
+    assert wrong.status_code == 400 and wrong.json() == {"error": "The language must be one of: en, es, pt, ht, zh, vi, kea."}
 
 
 @pytest.mark.redis

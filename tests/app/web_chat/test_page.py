@@ -7,6 +7,8 @@ import re
 import httpx
 
 from screening.app.web_chat.page import STATIC_DIR
+from screening.interpret import detect_command
+from screening.languages import LANGUAGE_COMMANDS, LANGUAGES, OWN_NAMES
 
 from ..conftest import app_settings, engine_app, serve
 
@@ -46,13 +48,19 @@ def test_the_widget_script_and_styles_come_from_the_app_only(sqlite_url, clock):
                          script.text.split("*/", 1)[1])
 
 
-def test_every_widget_word_exists_in_english_and_spanish():
+def test_every_widget_word_exists_in_every_language():
     strings = json.loads((STATIC_DIR / "strings.json").read_text(encoding="utf-8"))
-    assert set(strings) == {"en", "es"}
-    assert strings["en"].keys() == strings["es"].keys()
-    for key, value in strings["en"].items():
-        if isinstance(value, dict):
-            assert value.keys() == strings["es"][key].keys(), key
+    assert list(strings) == list(LANGUAGES)
+    for language in LANGUAGES[1:]:
+        assert strings[language].keys() == strings["en"].keys(), language
+        for key, value in strings["en"].items():
+            if isinstance(value, dict):
+                assert value.keys() == strings[language][key].keys(), (language, key)
+            assert str(strings[language][key]).strip(), (language, key)
+        # The language control names each language in itself, and switching to it sends a
+        # word the core reads as that language.
+        assert strings[language]["language_name"] == OWN_NAMES[language]
+        assert LANGUAGE_COMMANDS[detect_command(strings[language]["language_command"], "en")] == language
     used = set(re.findall(r"""(?:label(?::[a-z-]+)?: |t\()"([a-z_]+)"\)?""",
                           (STATIC_DIR / "widget.js").read_text(encoding="utf-8")))
     assert used and used <= strings["en"].keys()
@@ -65,7 +73,7 @@ def widget_words(language: str) -> list[str]:
 
 def test_the_widget_words_avoid_stigmatizing_language():
     from screening.text_checks import stigma_terms_in
-    found = [(text, term) for language in ("en", "es") for text in widget_words(language)
+    found = [(text, term) for language in LANGUAGES for text in widget_words(language)
              for term in stigma_terms_in(text, language)]
     assert found == []
     assert stigma_terms_in("Are you clean?", "en")          # the check itself works

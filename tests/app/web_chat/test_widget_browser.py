@@ -8,6 +8,7 @@ from sqlalchemy import select
 from screening.app.dialogue_client import BotMessage
 from screening.app.main import create_app
 from screening.records import models as m
+from screening.records.sealing import open_answer
 
 from ...conftest import IN_CI, make_repository
 from ..conftest import app_settings, engine_app, serve
@@ -22,8 +23,8 @@ def stored_answers(url: str) -> dict[str, list]:
     repository = make_repository(url)
     try:
         with repository.transaction() as unit:
-            rows = unit.conn.execute(select(m.answers.c.item_id, m.answers.c.option_ids, m.answers.c.skipped))
-            return {item: (options, skipped) for item, options, skipped in rows}
+            rows = unit.conn.execute(select(m.answers))     # sensitive items' answers are stored encrypted
+            return {r.item_id: (list(open_answer(unit.cipher, r)[0]), r.skipped) for r in rows}
     finally:
         repository.engine.dispose()
 
@@ -75,7 +76,7 @@ def test_a_whole_screening_by_typing_with_a_language_switch(chromium, sqlite_url
         type_and_wait(page, "I need food")
         assert "Question 1 of" in page.locator(".sc-progress-text").inner_text()
         assert page.locator(".sc-progress progress").get_attribute("value") == "1"
-        page.get_by_role("button", name="Español").click()
+        page.get_by_label("Language").select_option("es")     # the language list, each in its own name
         page.wait_for_function("() => document.querySelector('.sc-composer label').textContent === 'Su respuesta'")
         page.wait_for_function("() => document.querySelector('.sc-progress-text').textContent.startsWith('Pregunta')")
         assert page.locator(".sc-widget").get_attribute("lang") == "es"

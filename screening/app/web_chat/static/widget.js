@@ -81,10 +81,14 @@
   var progressBar = el("progress", {"aria-labelledby": progressLabelId});
   var progress = el("div", {"class": "sc-progress", hidden: true}, [progressText, progressBar]);
   var leaveButton = el("button", {type: "button", "class": "sc-leave", label: "leave"});
-  var languageButton = el("button", {type: "button", "class": "sc-language"});
+  // The language control: every language the screening speaks, each in its own name.
+  var languageSelect = el("select", {"class": "sc-language", "label:aria-label": "language_label"},
+    Object.keys(STRINGS).map(function (code) {
+      return el("option", {value: code, lang: code, text: STRINGS[code].language_name});
+    }));
   var heading = el("h2", {id: headingId, "class": "sc-heading", label: "widget_label"});
   var header = el("div", {"class": "sc-header"}, [
-    el("div", {"class": "sc-header-row"}, [heading, languageButton]),
+    el("div", {"class": "sc-header-row"}, [heading, languageSelect]),
     leaveButton,
     el("p", {"class": "sc-leave-hint", label: "leave_hint"}),
     progress
@@ -139,8 +143,7 @@
     labelled.forEach(function (entry) {
       if (entry[2]) { entry[0].setAttribute(entry[2], t(entry[1])); } else { entry[0].textContent = t(entry[1]); }
     });
-    languageButton.textContent = t("switch_language");
-    languageButton.setAttribute("lang", t("switch_language_lang"));
+    languageSelect.value = language;
     if (busy) { typing.textContent = t(withStaff ? "sending" : "typing"); }
   }
   relabel();
@@ -386,7 +389,8 @@
   }
 
   function switchLanguage() {
-    language = t("switch_language_lang");
+    if (!STRINGS[languageSelect.value] || languageSelect.value === language) { return; }
+    language = languageSelect.value;
     relabel();
     if (token) { send(t("language_command"), false); }
   }
@@ -423,7 +427,7 @@
   });
   input.addEventListener("input", function () { if (pending && pending.text !== input.value) { pending = null; } });
   hideCodeButton.addEventListener("click", function () { codeNote.hidden = true; heading.setAttribute("tabindex", "-1"); heading.focus(); });
-  languageButton.addEventListener("click", switchLanguage);
+  languageSelect.addEventListener("change", switchLanguage);
   leaveButton.addEventListener("click", quickExit);
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Shift") { shiftTimes = []; return; }
