@@ -262,31 +262,31 @@ def _users_list(args) -> int:
     return 0
 
 
-def _users_disable(args) -> int:
-    ended, _ = _account_admin(lambda admin: admin.disable(args.username))
-    if ended is None:
+def _account_change(change, say) -> int:
+    """Run one account change (see `_account_admin`) and print what it did, or exit 1."""
+    result, _ = _account_admin(change)
+    if result is None:
         return 1
-    print(f"disabled {args.username!r}; {ended} session(s) ended")
+    print(say(result))
     return 0
+
+
+def _users_disable(args) -> int:
+    return _account_change(lambda admin: admin.disable(args.username),
+                           lambda ended: f"disabled {args.username!r}; {ended} session(s) ended")
 
 
 def _users_enable(args) -> int:
-    done, _ = _account_admin(lambda admin: admin.enable(args.username) or True)
-    if done is None:
-        return 1
-    print(f"enabled {args.username!r}; they sign in as before")
-    return 0
+    return _account_change(lambda admin: admin.enable(args.username) or True,
+                           lambda _: f"enabled {args.username!r}; they sign in as before")
 
 
 def _users_reset_password(args) -> int:
     password_hash = _new_password_hash(args, "New password")
     if password_hash is None:
         return 1
-    ended, _ = _account_admin(lambda admin: admin.reset_password(args.username, password_hash))
-    if ended is None:
-        return 1
-    print(f"new password set for {args.username!r}; {ended} session(s) ended")
-    return 0
+    return _account_change(lambda admin: admin.reset_password(args.username, password_hash),
+                           lambda ended: f"new password set for {args.username!r}; {ended} session(s) ended")
 
 
 def _users_reset_2fa(args) -> int:
@@ -299,19 +299,13 @@ def _users_reset_2fa(args) -> int:
 
 
 def _users_set_role(args) -> int:
-    done, _ = _account_admin(lambda admin: admin.set_role(args.username, args.role) or True)
-    if done is None:
-        return 1
-    print(f"{args.username!r} is now a {args.role}")
-    return 0
+    return _account_change(lambda admin: admin.set_role(args.username, args.role) or True,
+                           lambda _: f"{args.username!r} is now a {args.role}")
 
 
 def _users_end_sessions(args) -> int:
-    ended, _ = _account_admin(lambda admin: admin.end_sessions(args.username))
-    if ended is None:
-        return 1
-    print(f"{ended} session(s) of {args.username!r} ended")
-    return 0
+    return _account_change(lambda admin: admin.end_sessions(args.username),
+                           lambda ended: f"{ended} session(s) of {args.username!r} ended")
 
 
 def _audit_verify(args) -> int:
