@@ -124,29 +124,26 @@ class AnswerModel:
         prepared = normalize(text)
         if model is None or len(_meaningful(prepared)) < MIN_WORDS:
             return None
-        features, classifier = model
+        features, classifier, meaningful = model
         row = features.transform([prepared])
         probabilities = classifier.predict_proba(row)[0]
         ranked = sorted(zip(probabilities, classifier.classes_), reverse=True)
         (best, option), second = ranked[0], (ranked[1][0] if len(ranked) > 1 else 0.0)
-        if option == NOT_AN_ANSWER or not self._word_supports(features, classifier, row, option):
+        if option == NOT_AN_ANSWER or not _word_supports(classifier, meaningful, row, option):
             return None
         return Guess(str(option), float(best), float(best - second))
 
-    @staticmethod
-    def _word_supports(features, classifier, row, option: str) -> bool:
-        """Some word of the message that carries meaning weighs for `option` ("paperwork is
-        killing me" leans on letters shared with answers, not on a word: no guess)."""
-        words = features.transformer_list[0][1]
-        vocabulary = {index: word for word, index in words.vocabulary_.items()}
-        classes = list(classifier.classes_)
-        coefficients = classifier.coef_[classes.index(option)] if len(classes) > 2 else (
-            classifier.coef_[0] if option == classes[1] else -classifier.coef_[0])
-        small = _small_words()
-        return any(row[0, i] * coefficients[i] > 0 and set(vocabulary[i].split()) - small
-                   for i in row.indices if i in vocabulary)
+
+def _word_supports(classifier, meaningful: frozenset[int], row, option: str) -> bool:
+    """Some word of the message that carries meaning weighs for `option` ("paperwork is
+    killing me" leans on letters shared with answers, not on a word: no guess)."""
+    classes = list(classifier.classes_)
+    coefficients = classifier.coef_[classes.index(option)] if len(classes) > 2 else (
+        classifier.coef_[0] if option == classes[1] else -classifier.coef_[0])
+    return any(row[0, i] * coefficients[i] > 0 for i in row.indices if i in meaningful)
 
 
+@functools.lru_cache(maxsize=1)
 def _small_words() -> frozenset[str]:
     from .interpret import load_lexicon
     lexicon = load_lexicon()
@@ -171,7 +168,12 @@ def _fit(texts: Iterable[str], labels: Sequence[str]):
     matrix = features.fit_transform([normalize(t) for t in texts])
     classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
     classifier.fit(matrix, list(labels))
-    return features, classifier
+    # The word features (the first columns) that hold a word carrying meaning, found once here
+    # rather than on every message.
+    small = _small_words()
+    meaningful = frozenset(index for word, index in features.transformer_list[0][1].vocabulary_.items()
+                           if set(word.split()) - small)
+    return features, classifier, meaningful
 
 
 def sure_option(guess: Guess | None) -> str | None:
