@@ -3,8 +3,6 @@ steps on a case page (take over, reply, hand back, poll)."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import httpx
 from sqlalchemy import func, select
@@ -14,18 +12,10 @@ from screening.records import models as m
 from screening.records.sms_tables import sms_inbox, sms_outbox
 
 from .review.conftest import csrf_of
+from ..waiting import bounded_wait
 from .sms.conftest import PHONE, FakeTwilio, Phone, inbound_form, signature_for
 
 APP_BASE_URL = "http://127.0.0.1:8000"     # the console's PUBLIC_BASE_URL in tests (plain http cookies)
-
-
-def bounded_wait(condition, timeout: float = 20.0) -> bool:
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.05)
-    return True
 
 
 class Texter:

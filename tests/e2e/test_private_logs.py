@@ -20,7 +20,7 @@ from ..app.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE_
 from ..app.conftest import serve
 from ..conftest import make_repository
 from .conftest import start_stack
-from .test_sms_over_rasa import bounded_wait
+from ..waiting import bounded_wait
 
 NUMBER = "+16175559876"
 # Words only this test sends, so finding one in a log is a leak, not a coincidence.

@@ -2,8 +2,6 @@
 local fake of Twilio's API. The path a real deployment takes, end to end."""
 from __future__ import annotations
 
-import threading
-import time
 
 import httpx
 import pytest
@@ -17,6 +15,7 @@ from ..app.sms.conftest import (
     ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PHONE, PUBLIC_BASE_URL, FakeTwilio, Phone, inbound_form, signature_for,
 )
 from ..conftest import make_repository
+from ..waiting import bounded_wait, hurried_sms_answer
 from .conftest import start_stack
 
 
@@ -34,16 +33,6 @@ def texting(tmp_path_factory):
         finally:
             repository.engine.dispose()
             running.stack.stop()
-
-
-def bounded_wait(condition, timeout: float = 30.0) -> bool:
-    """True once `condition()` holds (the app works in its own process; nothing to wait on but its effects)."""
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.05)
-    return True
 
 
 class Texting:
@@ -69,15 +58,7 @@ class Texting:
         return "\n".join(m.body for m in self.fake.sent[before:])
 
 
-def next_answer(reply: str) -> str:
-    """Answer like a person in a hurry: yes, the first option, a ZIP, otherwise skip."""
-    if "ZIP code or town" in reply:
-        return "02118"
-    if "Reply with a number" in reply or "Reply with all the numbers" in reply or "Reply with the numbers" in reply:
-        return "1"
-    if "YES" in reply:
-        return "yes"
-    return "skip"
+
 
 
 def test_a_whole_screening_by_text_through_rasa_with_a_stop_and_start_on_the_way(texting):
@@ -100,7 +81,7 @@ def test_a_whole_screening_by_text_through_rasa_with_a_stop_and_start_on_the_way
     for _ in range(60):
         if "Your completion code is" in reply:
             break
-        reply = texting.text(next_answer(reply))
+        reply = texting.text(hurried_sms_answer(reply))
     else:
         pytest.fail(f"the screening did not finish; last reply: {reply}")
 

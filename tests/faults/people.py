@@ -24,6 +24,7 @@ from screening.records.sms_tables import sms_conversations, sms_inbox, sms_outbo
 from screening.records.web_tables import web_conversations
 
 from ..app.sms.conftest import PUBLIC_BASE_URL, inbound_form, signature_for
+from ..waiting import hurried_sms_answer
 
 DEADLINE_SECONDS = 300.0          # a Rasa restart at its longest backoff, plus the turn itself
 _pause = threading.Event()         # never set: .wait() is a pause between polls, not a synchronisation
@@ -43,17 +44,6 @@ def poll(condition, timeout: float = DEADLINE_SECONDS, every: float = 0.1, betwe
             return None
         between()
         _pause.wait(every)
-
-
-def sms_next(reply: str) -> str:
-    """Answer like a person in a hurry: a ZIP, the first option, yes, otherwise skip."""
-    if "ZIP code or town" in reply:
-        return "02118"
-    if "Reply with a number" in reply or "Reply with all the numbers" in reply or "Reply with the numbers" in reply:
-        return "1"
-    if "YES" in reply:
-        return "yes"
-    return "skip"
 
 
 def web_next(view: dict) -> str:
@@ -134,7 +124,7 @@ class SmsPerson(Person):
             if "Your completion code is" in reply:
                 self.finished = True
                 return
-            reply = self.say(sms_next(reply))
+            reply = self.say(hurried_sms_answer(reply))
 
 
 class WebPerson(Person):
